@@ -1,0 +1,137 @@
+"""Consumer of `<namespace>.scrape.requests`: parse, hand to the scraper, ack. Thin on purpose."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage
+
+from postwriter.browser.pool import BrowserPool
+from postwriter.errors import InvalidMessage, ServiceUnavailable
+from postwriter.messaging.broker import Broker, open_broker
+from postwriter.messaging.envelope import Envelope
+from postwriter.messaging.topology import DEAD_ROUTING_KEY
+from postwriter.observability.logging import correlation_id
+from postwriter.observability.metrics import MESSAGES
+from postwriter.observability.server import metrics_server
+from postwriter.security.egress import EgressPolicy
+from postwriter.services.events import EventSink
+from postwriter.services.scrape import Outcome, Scraper, ScrapeRequest
+from postwriter.settings import Settings
+from postwriter.storage.database import open_database
+
+log = logging.getLogger(__name__)
+QUEUE = "scrape.requests"
+DRAIN_SECONDS = 20.0
+
+
+class ScrapeConsumer:
+    def __init__(self, settings: Settings, broker: Broker, scraper: Scraper) -> None:
+        self._settings = settings
+        self._broker = broker
+        self._scraper = scraper
+        self._slots = asyncio.Semaphore(settings.scrape_concurrency)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Take messages until `stop` is set, then drain for a bounded time."""
+        intake = asyncio.create_task(self._intake())
+        stopper = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait({intake, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (intake, stopper):
+                task.cancel()
+            await asyncio.gather(intake, stopper, return_exceptions=True)
+            await self._drain()
+        if intake.done() and not intake.cancelled() and intake.exception():
+            raise intake.exception()  # type: ignore[misc]
+
+    async def _intake(self) -> None:
+        queue = self._broker.topology.scrape_queue
+        async with queue.iterator() as messages:
+            async for message in messages:
+                await self._slots.acquire()
+                task = asyncio.create_task(self._handle(message))
+                self._tasks.add(task)
+                task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._slots.release()
+
+    async def _drain(self) -> None:
+        if not self._tasks:
+            return
+        log.info("draining", extra={"in_flight": len(self._tasks)})
+        _, pending = await asyncio.wait(set(self._tasks), timeout=DRAIN_SECONDS)
+        for task in pending:
+            task.cancel()  # its message stays unacked and goes back to the queue
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _handle(self, message: AbstractIncomingMessage) -> None:
+        deliveries = int((message.headers or {}).get("x-delivery-count", 0) or 0)
+        try:
+            envelope = Envelope.parse(message.body, expected_type="scrape.request")
+        except InvalidMessage as exc:
+            await self._dead_letter(message, exc.message)
+            return
+        request = ScrapeRequest.from_envelope(envelope)
+        token = correlation_id.set(envelope.correlation_id or request.job_id)
+        try:
+            outcome = await self._scraper.process(request, deliveries=deliveries)
+        except Exception:
+            log.exception("unexpected error", extra={"job_id": request.job_id})
+            outcome = Outcome.RETRY
+        finally:
+            correlation_id.reset(token)
+        if outcome is Outcome.ACK:
+            await message.ack()
+        else:
+            await message.nack(requeue=True)
+        MESSAGES.labels(queue=QUEUE, outcome=outcome.value).inc()
+
+    async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
+        """Park a bad message with its reason in a header, then drop it from the work queue."""
+        log.warning("dead-lettering message", extra={"reason": reason})
+        headers = dict(message.headers or {})
+        headers["x-postwriter-error"] = reason[:1000]
+        headers["x-postwriter-original-queue"] = self._broker.topology.names.scrape_queue
+        copy = aio_pika.Message(
+            message.body,
+            headers=headers,
+            content_type=message.content_type,
+            message_id=message.message_id,
+            correlation_id=message.correlation_id,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        )
+        try:
+            await self._broker.publish_raw(self._broker.topology.dead, copy, DEAD_ROUTING_KEY)
+        except ServiceUnavailable:
+            await message.nack(requeue=True)
+            return
+        await message.ack()
+        MESSAGES.labels(queue=QUEUE, outcome="dead_letter").inc()
+
+
+async def main(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    policy = EgressPolicy(settings.egress_allow)
+    async with (
+        metrics_server(settings.metrics_host, settings.metrics_port),
+        open_database(settings) as db,
+        open_broker(settings, prefetch=settings.scrape_concurrency) as broker,
+        BrowserPool(settings) as pool,
+    ):
+        scraper = Scraper(settings, db, EventSink(db, broker), pool, policy)
+        log.info("consuming", extra={"queue": broker.topology.names.scrape_queue})
+        await ScrapeConsumer(settings, broker, scraper).run(stop)
+    log.info("stopped")

@@ -1,0 +1,5 @@
+import sys
+
+from postwriter.cli import main
+
+sys.exit(main())

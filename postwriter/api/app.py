@@ -1,0 +1,101 @@
+"""The aiohttp application: resources in cleanup_ctx, routes, middlewares."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from prometheus_client.aiohttp import make_aiohttp_handler
+
+from postwriter.messaging.broker import open_broker
+from postwriter.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from postwriter.security.egress import EgressPolicy
+from postwriter.services.events import EventSink
+from postwriter.settings import Settings
+from postwriter.storage.database import open_database
+
+from . import jobs
+from .auth import auth_middleware
+from .errors import error_middleware
+from .hub import EventHub
+from .keys import BROKER, DATABASE, EVENTS, HUB, POLICY, SETTINGS
+from .ws import websocket
+
+
+@web.middleware
+async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    resource = request.match_info.route.resource
+    # The route template, not the path, keeps label cardinality bounded.
+    route = resource.canonical if resource is not None else "unmatched"
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        HTTP_REQUESTS.labels(request.method, route, str(status)).inc()
+        HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    checks = {
+        "database": await request.app[DATABASE].ping(),
+        "broker": await request.app[BROKER].ping(),
+    }
+    ready = all(checks.values())
+    return web.json_response(
+        {"status": "ready" if ready else "unavailable", "checks": checks},
+        status=200 if ready else 503,
+    )
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    async with open_database(settings) as db, open_broker(settings) as broker:
+        app[DATABASE] = db
+        app[BROKER] = broker
+        app[EVENTS] = EventSink(db, broker)
+        hub = EventHub(db, settings.ws_send_queue)
+        await hub.start(broker)
+        app[HUB] = hub
+        try:
+            yield
+        finally:
+            await hub.stop()
+
+
+def make_app(settings: Settings) -> web.Application:
+    app = web.Application(
+        middlewares=[error_middleware, metrics_middleware, auth_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[SETTINGS] = settings
+    app[POLICY] = EgressPolicy(settings.egress_allow)
+    app.cleanup_ctx.append(_resources)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", make_aiohttp_handler())
+    app.router.add_get("/v1/ws", websocket)
+    app.add_routes(jobs.routes)
+    return app
+
+
+def run(settings: Settings) -> None:
+    web.run_app(
+        make_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        access_log=None,
+        print=None,
+        shutdown_timeout=10.0,
+    )

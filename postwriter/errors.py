@@ -1,0 +1,99 @@
+"""One root exception; every subclass carries a stable `code` that the API and events show."""
+
+from __future__ import annotations
+
+
+class PostWriterError(Exception):
+    """Root of every error PostWriter raises on purpose.
+
+    `retryable` tells a consumer whether the same message may succeed later (nack) or
+    whether the job must fail now with `code` (ack after recording the failure).
+    """
+
+    code = "internal_error"
+    http_status = 500
+    retryable = False
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def to_dict(self) -> dict[str, str]:
+        body = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        return body
+
+
+class InvalidRequest(PostWriterError):
+    code = "invalid_request"
+    http_status = 400
+
+
+class InvalidMessage(PostWriterError):
+    """An AMQP message that cannot be parsed or breaks its schema: dead-lettered."""
+
+    code = "invalid_message"
+
+
+class BlockedDestination(PostWriterError):
+    code = "blocked_destination"
+    http_status = 400
+
+
+class NotFound(PostWriterError):
+    code = "not_found"
+    http_status = 404
+
+
+class Unauthorized(PostWriterError):
+    code = "unauthorized"
+    http_status = 401
+
+
+class LoginRequired(PostWriterError):
+    code = "login_required"
+
+
+class RateLimited(PostWriterError):
+    code = "rate_limited"
+    http_status = 429
+    retryable = True
+
+
+class Timeout(PostWriterError):
+    code = "timeout"
+    http_status = 504
+    retryable = True
+
+
+class PageLoadFailed(PostWriterError):
+    """The page answered with an error status or could not be rendered."""
+
+    code = "page_load_failed"
+
+
+class BrowserCrashed(PostWriterError):
+    code = "browser_crashed"
+    retryable = True
+
+
+class ServiceUnavailable(PostWriterError):
+    """A dependency (broker, database) is down: the caller may try again."""
+
+    code = "service_unavailable"
+    http_status = 503
+    retryable = True
+
+
+class ExtractionFailed(PostWriterError):
+    code = "extraction_failed"
+
+
+class SettingsError(PostWriterError):
+    code = "invalid_settings"
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}", field=variable)
+        self.variable = variable

@@ -1,0 +1,182 @@
+"""One frozen settings object, read from `POSTWRITER_*` variables once and validated at start."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from postwriter.errors import SettingsError
+
+PREFIX = "POSTWRITER_"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    mongodb_url: str = "mongodb://127.0.0.1:27017/"
+    mongodb_db: str = "postwriter"
+    namespace: str = "postwriter"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8080
+    api_keys: tuple[str, ...] = ()
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9101
+    egress_allow: tuple[str, ...] = ()
+    scrape_concurrency: int = 2
+    delivery_limit: int = 5
+    publish_timeout_s: float = 10.0
+    connect_timeout_s: float = 10.0
+    db_timeout_s: float = 10.0
+    navigation_timeout_s: float = 30.0
+    job_budget_s: float = 300.0
+    scroll_idle_rounds: int = 3
+    scroll_wait_ms: int = 400
+    chromium_path: str = "/usr/bin/chromium"
+    browser_recycle_pages: int = 200
+    ws_send_queue: int = 256
+    max_body_bytes: int = 64 * 1024
+    log_level: str = "INFO"
+    log_format: str = "json"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build from the environment; the first bad value raises `SettingsError` naming it."""
+        env = os.environ if environ is None else environ
+        known = {PREFIX + f.name.upper() for f in fields(cls)}
+        kwargs: dict[str, object] = {}
+        for f in fields(cls):
+            var = PREFIX + f.name.upper()
+            raw = env.get(var)
+            if raw is None or raw == "":
+                continue
+            kwargs[f.name] = _PARSERS[f.name](var, raw.strip())
+        unknown = sorted(
+            k for k in env if k.startswith(PREFIX) and k not in known and not _ignored(k)
+        )
+        if unknown:
+            raise SettingsError(unknown[0], "unknown setting (check the spelling)")
+        settings = cls(**kwargs)  # type: ignore[arg-type]
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.scrape_concurrency > 64:
+            raise SettingsError("POSTWRITER_SCRAPE_CONCURRENCY", "must be at most 64")
+        if not self.namespace.replace("-", "").replace("_", "").replace(".", "").isalnum():
+            raise SettingsError("POSTWRITER_NAMESPACE", "letters, digits, '.', '-', '_' only")
+
+    def queue_name(self, suffix: str) -> str:
+        return f"{self.namespace}.{suffix}"
+
+
+def _ignored(name: str) -> bool:
+    # Test and tooling variables share the prefix but are not service settings.
+    return name.startswith(("POSTWRITER_TEST_", "POSTWRITER_DEMO_", "POSTWRITER_BENCH_"))
+
+
+def _int(low: int, high: int) -> Callable[[str, str], int]:
+    def parse(var: str, raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(var, f"expected a whole number, got {raw!r}") from None
+        if not low <= value <= high:
+            raise SettingsError(var, f"must be between {low} and {high}, got {value}")
+        return value
+
+    return parse
+
+
+def _float(low: float, high: float) -> Callable[[str, str], float]:
+    def parse(var: str, raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(var, f"expected a number of seconds, got {raw!r}") from None
+        if not low <= value <= high:
+            raise SettingsError(var, f"must be between {low} and {high}, got {value}")
+        return value
+
+    return parse
+
+
+def _url(*schemes: str) -> Callable[[str, str], str]:
+    def parse(var: str, raw: str) -> str:
+        parts = urlsplit(raw)
+        if parts.scheme not in schemes or not parts.hostname:
+            # Never echo the value: DSNs carry passwords.
+            raise SettingsError(var, f"expected a {' or '.join(schemes)} URL with a host")
+        return raw
+
+    return parse
+
+
+def _text(var: str, raw: str) -> str:
+    return raw
+
+
+def _choice(*options: str) -> Callable[[str, str], str]:
+    def parse(var: str, raw: str) -> str:
+        value = raw.lower() if raw.lower() in options else raw.upper()
+        if value not in options:
+            raise SettingsError(var, f"expected one of {', '.join(options)}, got {raw!r}")
+        return value
+
+    return parse
+
+
+def _keys(var: str, raw: str) -> tuple[str, ...]:
+    keys = tuple(k.strip() for k in raw.split(",") if k.strip())
+    short = [k for k in keys if len(k) < 16]
+    if short:
+        raise SettingsError(var, "every API key must be at least 16 characters")
+    return keys
+
+
+def _egress_rules(var: str, raw: str) -> tuple[str, ...]:
+    rules = tuple(r.strip().lower() for r in raw.split(",") if r.strip())
+    for rule in rules:
+        if "/" in rule:
+            try:
+                ipaddress.ip_network(rule, strict=False)
+            except ValueError:
+                raise SettingsError(var, f"{rule!r} is not a valid CIDR") from None
+        elif not rule.replace(".", "").replace("-", "").replace(":", "").replace(
+            "[", ""
+        ).replace("]", "").isalnum():
+            raise SettingsError(var, f"{rule!r} is not a host, host:port or CIDR")
+    return rules
+
+
+_PARSERS: dict[str, Callable[[str, str], object]] = {
+    "amqp_url": _url("amqp", "amqps"),
+    "mongodb_url": _url("mongodb", "mongodb+srv"),
+    "mongodb_db": _text,
+    "namespace": _text,
+    "api_host": _text,
+    "api_port": _int(0, 65535),
+    "api_keys": _keys,
+    "metrics_host": _text,
+    "metrics_port": _int(0, 65535),
+    "egress_allow": _egress_rules,
+    "scrape_concurrency": _int(1, 1000),
+    "delivery_limit": _int(1, 100),
+    "publish_timeout_s": _float(0.1, 600),
+    "connect_timeout_s": _float(0.1, 600),
+    "db_timeout_s": _float(0.1, 600),
+    "navigation_timeout_s": _float(1, 600),
+    "job_budget_s": _float(1, 86400),
+    "scroll_idle_rounds": _int(1, 50),
+    "scroll_wait_ms": _int(0, 60000),
+    "chromium_path": _text,
+    "browser_recycle_pages": _int(1, 100000),
+    "ws_send_queue": _int(1, 100000),
+    "max_body_bytes": _int(1024, 64 * 1024 * 1024),
+    "log_level": _choice("DEBUG", "INFO", "WARNING", "ERROR"),
+    "log_format": _choice("json", "text"),
+}
