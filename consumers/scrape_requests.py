@@ -74,7 +74,7 @@ class ScrapeConsumer:
         await asyncio.gather(*pending, return_exceptions=True)
 
     async def _handle(self, message: AbstractIncomingMessage) -> None:
-        deliveries = int((message.headers or {}).get("x-delivery-count", 0) or 0)
+        deliveries = _delivery_count(message)
         try:
             envelope = Envelope.parse(message.body, expected_type="scrape.request")
         except InvalidMessage as exc:
@@ -116,6 +116,12 @@ class ScrapeConsumer:
             return
         await message.ack()
         MESSAGES.labels(queue=QUEUE, outcome="dead_letter").inc()
+
+
+def _delivery_count(message: AbstractIncomingMessage) -> int:
+    """Earlier failed deliveries, as the quorum queue counts them."""
+    value = (message.headers or {}).get("x-delivery-count", 0)
+    return value if isinstance(value, int) else 0
 
 
 async def main(settings: Settings) -> None:

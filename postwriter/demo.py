@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from typing import Any
 
@@ -105,7 +104,3 @@ def _summary(job: dict[str, Any], posts: list[dict[str, Any]], final: dict[str, 
             f"  {_engagement(post):>7}  ♥{m.get('reactions') or 0} 💬{m.get('comments') or 0} "
             f"↗{m.get('shares') or 0}  {text}"
         )
-
-
-if __name__ == "__main__":  # pragma: no cover
-    asyncio.run(run_demo(Settings.from_env(), None, None, 100))

@@ -146,9 +146,14 @@ def _egress_rules(var: str, raw: str) -> tuple[str, ...]:
                 ipaddress.ip_network(rule, strict=False)
             except ValueError:
                 raise SettingsError(var, f"{rule!r} is not a valid CIDR") from None
-        elif not rule.replace(".", "").replace("-", "").replace(":", "").replace(
-            "[", ""
-        ).replace("]", "").isalnum():
+        elif (
+            not rule.replace(".", "")
+            .replace("-", "")
+            .replace(":", "")
+            .replace("[", "")
+            .replace("]", "")
+            .isalnum()
+        ):
             raise SettingsError(var, f"{rule!r} is not a host, host:port or CIDR")
     return rules
 

@@ -90,7 +90,9 @@ async def fixture_site() -> AsyncIterator[str]:
     await runner.cleanup()
 
 
-def make_settings(service_urls: tuple[str, str], site: str | None = None, **extra: object) -> Settings:
+def make_settings(
+    service_urls: tuple[str, str], site: str | None = None, **extra: object
+) -> Settings:
     amqp, mongo = service_urls
     unique = uuid.uuid4().hex[:10]
     allow = (site.split("//", 1)[1],) if site else ()

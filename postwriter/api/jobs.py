@@ -110,9 +110,7 @@ async def job_posts(request: web.Request) -> web.Response:
     limit = int_query(request, "limit", 50, 1, 200)
     cursor = request.query.get("cursor")
     docs, next_cursor = await page_of_posts(request.app[DATABASE], job["_id"], limit, cursor)
-    return web.json_response(
-        {"posts": [public_post(d) for d in docs], "next_cursor": next_cursor}
-    )
+    return web.json_response({"posts": [public_post(d) for d in docs], "next_cursor": next_cursor})
 
 
 def public_post(doc: Document) -> dict[str, Any]:

@@ -11,8 +11,10 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from postwriter.storage import jobs
+from postwriter.storage.database import Database
 
 from .auth import WS_PROTOCOL
+from .hub import Client, EventHub
 from .keys import DATABASE, HUB
 
 MAX_CLIENT_MESSAGE = 4096
@@ -53,7 +55,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
-async def _handle_op(op: Any, client: Any, hub: Any, db: Any) -> dict[str, Any] | None:
+async def _handle_op(op: Any, client: Client, hub: EventHub, db: Database) -> dict[str, Any] | None:
     if not isinstance(op, dict) or op.get("op") not in ("subscribe", "unsubscribe", "ping"):
         return _error("invalid_request", "op must be subscribe, unsubscribe or ping")
     if op["op"] == "ping":

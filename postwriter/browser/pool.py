@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -58,10 +59,8 @@ class BrowserPool:
         tb: TracebackType | None,
     ) -> None:
         if self._browser is not None:
-            try:
+            with contextlib.suppress(PlaywrightError):
                 await self._browser.close()
-            except PlaywrightError:
-                pass
         if self._playwright is not None:
             await self._playwright.stop()
 
@@ -83,10 +82,8 @@ class BrowserPool:
         log.info("relaunching chromium", extra={"reason": reason})
         old, self._browser = self._browser, None
         if old is not None:
-            try:
+            with contextlib.suppress(PlaywrightError):
                 await old.close()
-            except PlaywrightError:
-                pass
         await self._launch()
 
     def count_page(self) -> None:
@@ -120,7 +117,5 @@ class BrowserPool:
             yield context
         finally:
             self._active -= 1
-            try:
+            with contextlib.suppress(PlaywrightError):
                 await context.close()
-            except PlaywrightError:
-                pass

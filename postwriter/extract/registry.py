@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
 
+from selectolax.lexbor import LexborHTMLParser
+
 from postwriter.errors import ExtractionFailed, InvalidRequest
 from postwriter.extract.article import ArticleAdapter
 from postwriter.extract.base import Adapter
@@ -33,6 +35,9 @@ def detect_adapter(url: str, html: str) -> Adapter:
     for adapter in ADAPTERS.values():
         if adapter.matches(url, html):
             return adapter
+    # A timeline with no posts yet is still a timeline: zero posts, not a failure.
+    if LexborHTMLParser(html).css_first('[role="feed"]') is not None:
+        return ADAPTERS["facebook"]
     raise ExtractionFailed(
         f"no adapter recognises the page at {url}: it has neither Facebook-style posts "
         "(role=article with post permalinks) nor a JSON-LD or OpenGraph article"

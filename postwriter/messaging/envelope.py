@@ -46,7 +46,9 @@ class Envelope:
     version: int = 1
 
     @classmethod
-    def new(cls, type_: str, payload: dict[str, Any], correlation_id: str | None = None) -> Envelope:
+    def new(
+        cls, type_: str, payload: dict[str, Any], correlation_id: str | None = None
+    ) -> Envelope:
         return cls(
             type=type_,
             payload=payload,

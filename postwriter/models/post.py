@@ -72,9 +72,7 @@ class Post:
             "source": self.source,
             "external_id": self.external_id,
             "url": self.url,
-            "author": (
-                {"name": self.author.name, "url": self.author.url} if self.author else None
-            ),
+            "author": ({"name": self.author.name, "url": self.author.url} if self.author else None),
             "published_at": self.published_at,
             "text": self.text,
             "media": [{"type": m.type, "url": m.url} for m in self.media],

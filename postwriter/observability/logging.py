@@ -18,7 +18,9 @@ correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 _SECRET_PATTERNS = [
     re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?bearer\s+)[^\s\"',;]+"),
     re.compile(r"(?i)(bearer\.)[A-Za-z0-9._~+/=-]+"),
-    re.compile(r"(?i)((?:cookie|set-cookie|c_user|xs|datr|sb|fr)[\"']?\s*[:=]\s*[\"']?)[^\s\"',;]+"),
+    re.compile(
+        r"(?i)((?:cookie|set-cookie|c_user|xs|datr|sb|fr)[\"']?\s*[:=]\s*[\"']?)[^\s\"',;]+"
+    ),
     re.compile(r"(?i)((?:api[_-]?key|token|secret|password)[\"']?\s*[:=]\s*[\"']?)[^\s\"',;]+"),
     # user:password@ in DSNs
     re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s]+(@)"),

@@ -27,9 +27,7 @@ WS_CLIENTS = Gauge("postwriter_ws_clients", "Open WebSocket clients")
 WS_DROPPED = Counter(
     "postwriter_ws_clients_dropped_total", "WebSocket clients closed by the server", ["reason"]
 )
-BROWSER_RESTARTS = Counter(
-    "postwriter_browser_restarts_total", "Chromium relaunches", ["reason"]
-)
+BROWSER_RESTARTS = Counter("postwriter_browser_restarts_total", "Chromium relaunches", ["reason"])
 PUBLISH_FAILURES = Counter(
     "postwriter_publish_failures_total", "Publishes not confirmed in time", ["exchange"]
 )

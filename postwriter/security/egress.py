@@ -18,6 +18,7 @@ from postwriter.errors import BlockedDestination
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
+RESOLVE_TIMEOUT_S = 5.0
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data"}
 
@@ -132,10 +133,10 @@ def _literal(host: str) -> IPAddress | None:
         return None
 
 
-async def resolve(host: str, port: int, timeout: float = 5.0) -> list[str]:
+async def resolve(host: str, port: int) -> list[str]:
     loop = asyncio.get_running_loop()
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(RESOLVE_TIMEOUT_S):
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, TimeoutError):
         raise BlockedDestination(f"{host} does not resolve", field="url") from None

@@ -226,7 +226,12 @@ class Scraper:
                     on_round=store_visible,
                 )
         found, new = await count_job_posts(self._db, request.job_id)
-        return {"posts_found": found, "posts_new": new, "posts_updated": found - new, "pages": pages}
+        return {
+            "posts_found": found,
+            "posts_new": new,
+            "posts_updated": found - new,
+            "pages": pages,
+        }
 
     async def _store(
         self, request: ScrapeRequest, fresh: list[Post], stored: set[tuple[str, str, str]]

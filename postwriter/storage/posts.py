@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime

@@ -41,7 +41,9 @@ async def consumer_running(settings: Settings) -> AsyncIterator[None]:
         open_broker(settings, prefetch=settings.scrape_concurrency) as broker,
         BrowserPool(settings) as pool,
     ):
-        scraper = Scraper(settings, db, EventSink(db, broker), pool, EgressPolicy(settings.egress_allow))
+        scraper = Scraper(
+            settings, db, EventSink(db, broker), pool, EgressPolicy(settings.egress_allow)
+        )
         task = asyncio.create_task(ScrapeConsumer(settings, broker, scraper).run(stop))
         try:
             yield
@@ -61,7 +63,9 @@ async def api_running(settings: Settings) -> AsyncIterator[Stack]:
         await client.close()
 
 
-async def watch(client: TestClient[Any, Any], job_id: str, timeout: float = 90) -> list[dict[str, Any]]:
+async def watch(
+    client: TestClient[Any, Any], job_id: str, timeout: float = 90
+) -> list[dict[str, Any]]:
     """Every event of a job over the WebSocket, until its final event."""
     events: list[dict[str, Any]] = []
     async with asyncio.timeout(timeout):

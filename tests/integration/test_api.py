@@ -29,7 +29,11 @@ async def test_health_and_metrics_need_no_key(settings: Settings) -> None:
 )
 async def test_every_other_route_needs_a_key(settings: Settings, method: str, path: str) -> None:
     async with api_running(settings) as stack:
-        for headers in ({}, {"Authorization": "Bearer wrong-key-wrong-key"}, {"Authorization": "Basic x"}):
+        for headers in (
+            {},
+            {"Authorization": "Bearer wrong-key-wrong-key"},
+            {"Authorization": "Basic x"},
+        ):
             resp = await stack.client.request(method, path, headers=headers)
             assert resp.status == 401
             assert (await resp.json())["error"]["code"] == "unauthorized"

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from postwriter.models.job import JobStatus
 from postwriter.models.post import Metrics, Post
 from postwriter.settings import Settings
 from postwriter.storage import jobs
@@ -63,7 +64,9 @@ async def test_concurrent_writers_of_the_same_posts_do_not_duplicate(db: Databas
 
 async def test_event_seqs_are_gap_free_under_concurrency(db: Database) -> None:
     job_id = "job-cccccccc"
-    await asyncio.gather(*(jobs.append_event(db, job_id, "posts.stored", {"n": i}) for i in range(15)))
+    await asyncio.gather(
+        *(jobs.append_event(db, job_id, "posts.stored", {"n": i}) for i in range(15))
+    )
     events = await jobs.events_after(db, job_id)
     assert [e.seq for e in events] == list(range(1, 16))
     assert sorted(e.data["n"] for e in events) == list(range(15))
@@ -80,12 +83,12 @@ async def test_keyed_events_are_written_once(db: Database) -> None:
 
 async def test_final_states_are_reached_once(db: Database) -> None:
     doc = jobs.new_job_document("job-eeeeeeee", url="https://x.test/", adapter="auto", max_posts=5)
-    stored, created = await jobs.insert_job(db, doc)
+    _, created = await jobs.insert_job(db, doc)
     assert created
     assert (await jobs.insert_job(db, doc))[1] is False
     assert (await jobs.start_attempt(db, "job-eeeeeeee") or {})["attempts"] == 1
-    assert await jobs.finish(db, "job-eeeeeeee", jobs.JobStatus.SUCCEEDED, counts={"pages": 1})
-    assert not await jobs.finish(db, "job-eeeeeeee", jobs.JobStatus.FAILED)
+    assert await jobs.finish(db, "job-eeeeeeee", JobStatus.SUCCEEDED, counts={"pages": 1})
+    assert not await jobs.finish(db, "job-eeeeeeee", JobStatus.FAILED)
     assert await jobs.start_attempt(db, "job-eeeeeeee") is None
     final = await jobs.get_job(db, "job-eeeeeeee")
     assert final is not None and final["status"] == "succeeded"

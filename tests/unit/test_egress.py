@@ -64,7 +64,7 @@ async def test_names_resolving_to_private_addresses_are_refused() -> None:
 
     policy = EgressPolicy()
     assert await policy.check("https://good.test/", resolver) == ["93.184.216.34"]
-    with pytest.raises(BlockedDestination, match="resolves to 127.0.0.1"):
+    with pytest.raises(BlockedDestination, match=r"resolves to 127\.0\.0\.1"):
         await policy.check("https://evil.test/", resolver)
 
 

@@ -52,9 +52,15 @@ def test_bad_messages_are_rejected_with_a_reason(body: bytes, reason: str) -> No
 def test_wrong_type_for_the_queue() -> None:
     env = Envelope.new(
         "job.event",
-        {"job_id": "abcdefgh", "seq": 1, "type": "job.queued", "at": "2026-01-01T00:00:00Z", "data": {}},
+        {
+            "job_id": "abcdefgh",
+            "seq": 1,
+            "type": "job.queued",
+            "at": "2026-01-01T00:00:00Z",
+            "data": {},
+        },
     )
-    with pytest.raises(InvalidMessage, match="is not 'scrape.request'"):
+    with pytest.raises(InvalidMessage, match=r"is not 'scrape\.request'"):
         Envelope.parse(env.to_bytes(), expected_type="scrape.request")
 
 
