@@ -25,7 +25,7 @@ from postwriter.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 LOCAL_MONGODB = "mongodb://127.0.0.1:27017/"
-TEST_API_KEY = "test-key-0123456789abcdef"
+TEST_API_KEY = "test-key-0123456789abcdef"  # gitleaks:allow (test-only key)
 
 
 def _port_open(port: int) -> bool:

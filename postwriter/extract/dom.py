@@ -1,9 +1,8 @@
-"""Small helpers over selectolax (lexbor) nodes: readable text and ancestry tests."""
+"""Readable text from selectolax (lexbor) nodes: paragraphs and line breaks kept."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from selectolax.lexbor import LexborNode
 
@@ -17,25 +16,6 @@ _BLOCKS = frozenset(
 _SKIP = frozenset({"script", "style", "template", "noscript", "svg", "head", "title"})
 _SPACE = re.compile(r"[ \t\r\n\f\u00a0]+")
 _PARA = "\x00"
-
-
-def ancestors(node: LexborNode) -> Iterator[LexborNode]:
-    parent = node.parent
-    while parent is not None and parent.tag not in ("-document", "html"):
-        yield parent
-        parent = parent.parent
-
-
-def nearest(node: LexborNode, attr: str, value: str) -> LexborNode | None:
-    """The closest ancestor (not the node itself) whose `attr` equals `value`."""
-    for parent in ancestors(node):
-        if parent.attributes.get(attr) == value:
-            return parent
-    return None
-
-
-def is_inside(node: LexborNode, container: LexborNode) -> bool:
-    return any(parent == container for parent in ancestors(node))
 
 
 def _hidden(node: LexborNode) -> bool:

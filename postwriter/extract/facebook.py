@@ -22,7 +22,8 @@ from urllib.parse import unquote, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from postwriter.extract.counts import parse_count
-from postwriter.extract.dom import is_inside, nearest, readable_text
+from postwriter.extract.dom import readable_text
+from postwriter.extract.facebook_dom import Scan, scan_article, top_articles
 from postwriter.extract.timeparse import resolve_time
 from postwriter.extract.urls import (
     absolute,
@@ -35,8 +36,6 @@ from postwriter.extract.urls import (
 )
 from postwriter.models.post import Author, Media, MediaType, Metrics, Post
 
-_MESSAGE = '[data-ad-preview="message"], [data-ad-comet-preview="message"]'
-_TIME = "abbr[data-utime], [data-utime], time[datetime]"
 _SPONSORED = frozenset(
     {"sponsored", "ממומן", "gesponsert", "sponsorisé", "patrocinado", "sponsorowane"}
 )
@@ -44,9 +43,12 @@ _COUNT_WORDS = {
     "comment": "comments", "comments": "comments", "תגובה": "comments", "תגובות": "comments",
     "share": "shares", "shares": "shares", "שיתוף": "shares", "שיתופים": "shares",
     "view": "views", "views": "views", "play": "views", "plays": "views", "צפיות": "views",
+    "komentarz": "comments", "komentarze": "comments", "komentarzy": "comments",
+    "udostępnienia": "shares", "udostępnień": "shares", "wyświetlenia": "views",
+    "wyświetleń": "views",
 }  # fmt: skip
 # "45 comments", "1.1K shares", "1,2 tys. wyświetleń": a number, at most one short
-# multiplier word, then the label word; nothing else in the element.
+# multiplier word, then the label word; nothing else in the text.
 _COUNT_LABEL = re.compile(
     r"(?P<count>(?:\d{1,3}(?:[\u00a0\u202f ]\d{3})+|\d[\d.,]*)(?:\s?[^\W\d_]{1,6}\.?)?)"
     r"\s+(?P<word>[^\W\d_]+)"
@@ -72,30 +74,19 @@ class FacebookAdapter:
         if "article" not in html:
             return False
         tree = LexborHTMLParser(html)
-        return any(_permalink(a, url) for a in _top_articles(tree))
+        return any(_permalink(scan_article(a), url) for a in top_articles(tree))
 
     def extract(self, html: str, *, url: str, fetched_at: datetime) -> list[Post]:
         tree = LexborHTMLParser(html)
         ctx = _Context(url, urlsplit(url).netloc.lower(), page_handle(url), fetched_at)
         posts: list[Post] = []
         seen: set[str] = set()
-        for article in _top_articles(tree):
-            post = _post(article, ctx)
+        for article in top_articles(tree):
+            post = _post(scan_article(article), ctx)
             if post is not None and post.external_id not in seen:
                 seen.add(post.external_id)
                 posts.append(post)
         return posts
-
-
-def _top_articles(tree: LexborHTMLParser) -> list[LexborNode]:
-    return [
-        node for node in tree.css('[role="article"]') if nearest(node, "role", "article") is None
-    ]
-
-
-def _own(article: LexborNode, selector: str) -> list[LexborNode]:
-    """Matches inside `article` but not inside an article nested in it (a comment)."""
-    return [n for n in article.css(selector) if nearest(n, "role", "article") == article]
 
 
 def _same_site(url: str, ctx: _Context) -> bool:
@@ -103,32 +94,29 @@ def _same_site(url: str, ctx: _Context) -> bool:
     return host == ctx.host or is_facebook_host(host)
 
 
-def _permalink(article: LexborNode, page_url: str) -> tuple[LexborNode, str, str] | None:
-    """The post's own permalink anchor: the one carrying the time, else the first one
-    outside the message. Returns (anchor, absolute url, post id)."""
-    message = _message(article)
+def _permalink(scan: Scan, page_url: str) -> tuple[LexborNode, str, str] | None:
+    """The post's own permalink anchor, outside the message: the one carrying the time,
+    else the first one. Returns (anchor, absolute url, post id)."""
+    stamped = {s.anchor.mem_id for s in scan.stamps if s.anchor is not None}
     fallback: tuple[LexborNode, str, str] | None = None
-    for anchor in _own(article, "a[href]"):
-        url = absolute(anchor.attributes.get("href"), page_url)
+    for item in scan.items:
+        if item.node.tag != "a" or item.in_message:
+            continue
+        url = absolute(item.node.attributes.get("href"), page_url)
         if url is None or "comment_id=" in url or is_redirect(url):
             continue
         post_id = permalink_id(url)
-        if post_id is None or (message is not None and is_inside(anchor, message)):
+        if post_id is None:
             continue
-        if anchor.css_first(_TIME) is not None:
-            return anchor, url, post_id
+        if item.node.mem_id in stamped:
+            return item.node, url, post_id
         if fallback is None:
-            fallback = (anchor, url, post_id)
+            fallback = (item.node, url, post_id)
     return fallback
 
 
-def _message(article: LexborNode) -> LexborNode | None:
-    found = _own(article, _MESSAGE)
-    return found[0] if found else None
-
-
-def _author(article: LexborNode, page_url: str) -> Author | None:
-    for heading in _own(article, "h2, h3, h4"):
+def _author(scan: Scan, page_url: str) -> Author | None:
+    for heading in scan.headings[:5]:
         anchor = heading.css_first("a[href]")
         name = " ".join((anchor or heading).text(deep=True).split())
         if name:
@@ -137,13 +125,10 @@ def _author(article: LexborNode, page_url: str) -> Author | None:
     return None
 
 
-def _published(article: LexborNode, anchor: LexborNode, ctx: _Context) -> datetime | None:
-    stamp = anchor.css_first(_TIME)
-    if stamp is None:
-        message = _message(article)
-        stamps = [s for s in _own(article, _TIME) if message is None or not is_inside(s, message)]
-        stamp = stamps[0] if stamps else None
-    attrs = stamp.attributes if stamp is not None else {}
+def _published(scan: Scan, anchor: LexborNode, ctx: _Context) -> datetime | None:
+    own = [s for s in scan.stamps if s.anchor is not None and s.anchor.mem_id == anchor.mem_id]
+    stamps = own or [s for s in scan.stamps if not s.in_message]
+    attrs = stamps[0].node.attributes if stamps else {}
     return resolve_time(
         utime=attrs.get("data-utime"),
         iso=attrs.get("datetime"),
@@ -152,17 +137,19 @@ def _published(article: LexborNode, anchor: LexborNode, ctx: _Context) -> dateti
     )
 
 
-def _hashtags_and_mentions(message: LexborNode, ctx: _Context) -> tuple[list[str], list[str]]:
+def _hashtags_and_mentions(scan: Scan, ctx: _Context) -> tuple[list[str], list[str]]:
     hashtags: list[str] = []
     mentions: list[str] = []
-    for anchor in message.css("a[href]"):
-        url = absolute(anchor.attributes.get("href"), ctx.url)
+    for item in scan.items:
+        if item.node.tag != "a" or not item.in_message:
+            continue
+        url = absolute(item.node.attributes.get("href"), ctx.url)
         if url is None or is_redirect(url) or not _same_site(url, ctx):
             continue
         path = urlsplit(url).path
         if path.startswith("/hashtag/"):
-            tag = anchor.text(deep=True).strip().lstrip("#") or unquote(path[9:].strip("/"))
-            hashtags.append(tag)
+            shown = item.node.text(deep=True).strip().lstrip("#")
+            hashtags.append(shown or unquote(path[9:].strip("/")))
         elif (handle := page_handle(url)) is not None:
             mentions.append(handle)
     return list(dict.fromkeys(hashtags)), list(dict.fromkeys(mentions))
@@ -183,28 +170,22 @@ def _is_icon(img: LexborNode) -> bool:
     return False
 
 
-def _media_and_links(
-    article: LexborNode, message: LexborNode | None, permalink: str, ctx: _Context
-) -> tuple[list[Media], list[str]]:
+def _media_and_links(scan: Scan, permalink: str, ctx: _Context) -> tuple[list[Media], list[str]]:
     media: list[Media] = []
     links: list[str] = []
-    cards: set[str] = set()
-    for node in _own(article, "a[href], img[src], video"):
+    targets: dict[int, str | None] = {}  # anchor mem_id -> outbound target
+    for item in scan.items:
+        node = item.node
         if node.tag == "a":
-            target = _outbound(node, ctx)
-            if target is None:
-                continue
-            links.append(target)
-            in_message = message is not None and is_inside(node, message)
-            if node.css_first("img") is not None and not in_message and target not in cards:
-                cards.add(target)
-                media.append(Media("link", target))
+            target = targets[node.mem_id] = _outbound(node, ctx)
+            if target is not None:
+                links.append(target)
             continue
-        if message is not None and is_inside(node, message):
-            continue  # emoji images are part of the text
-        if any(nearest(node, "role", r) for r in ("toolbar", "button")) or _in_outbound(
-            node, article, ctx
-        ):
+        if item.in_message or item.in_widget:
+            continue  # emoji in the text, reaction icons
+        card = targets.get(item.anchor.mem_id) if item.anchor is not None else None
+        if card is not None:
+            media.append(Media("link", card))  # a link preview: its image is decoration
             continue
         kind: MediaType = "video" if node.tag == "video" else "image"
         src = node.attributes.get("src")
@@ -221,45 +202,28 @@ def _media_and_links(
     return list(dict.fromkeys(media)), list(dict.fromkeys(links))
 
 
-def _in_outbound(node: LexborNode, article: LexborNode, ctx: _Context) -> bool:
-    for parent in (p for p in _ancestors_until(node, article) if p.tag == "a"):
-        if _outbound(parent, ctx) is not None:
-            return True
-    return False
+def _count(text: str, found: dict[str, int]) -> None:
+    m = _COUNT_LABEL.fullmatch(text)
+    metric = _COUNT_WORDS.get(m.group("word").casefold()) if m else None
+    if m and metric and metric not in found:
+        value = parse_count(m.group("count"))
+        if value is not None:
+            found[metric] = value
 
 
-def _ancestors_until(node: LexborNode, stop: LexborNode) -> list[LexborNode]:
-    out: list[LexborNode] = []
-    parent = node.parent
-    while parent is not None and parent != stop:
-        out.append(parent)
-        parent = parent.parent
-    return out
-
-
-def _metrics_and_sponsored(article: LexborNode, message: LexborNode | None) -> tuple[Metrics, bool]:
+def _metrics_and_sponsored(scan: Scan) -> tuple[Metrics, bool]:
     found: dict[str, int] = {}
     sponsored = False
-    for node in _own(article, "[aria-label], span, div, a"):
-        if message is not None and (node == message or is_inside(node, message)):
-            continue
-        label = node.attributes.get("aria-label") or ""
+    for label in scan.labels:
         if "reactions" not in found and _REACTIONS_LABEL.search(label):
             value = parse_count(label)
             if value is not None:
                 found["reactions"] = value
-        text = " ".join(node.text(deep=True, separator=" ").split())
-        if not text or len(text) > 40:
-            continue
-        if text.casefold() in _SPONSORED or label.casefold() in _SPONSORED:
-            sponsored = True
-            continue
-        m = _COUNT_LABEL.fullmatch(text)
-        field = _COUNT_WORDS.get(m.group("word").casefold()) if m else None
-        if m and field and field not in found:
-            value = parse_count(m.group("count"))
-            if value is not None:
-                found[field] = value
+        sponsored = sponsored or label.strip().casefold() in _SPONSORED
+        _count(" ".join(label.split()), found)
+    for text in scan.texts:
+        sponsored = sponsored or text.casefold() in _SPONSORED
+        _count(text, found)
     return Metrics(**found), sponsored
 
 
@@ -270,25 +234,24 @@ def _source(ctx: _Context, author: Author | None) -> str:
     return handle or ctx.host
 
 
-def _post(article: LexborNode, ctx: _Context) -> Post | None:
-    found = _permalink(article, ctx.url)
+def _post(scan: Scan, ctx: _Context) -> Post | None:
+    found = _permalink(scan, ctx.url)
     if found is None:
         return None  # no stable id: better no post than one stored twice
     anchor, permalink, post_id = found
     permalink = strip_tracking(permalink)
-    message = _message(article)
-    author = _author(article, ctx.url)
-    hashtags, mentions = _hashtags_and_mentions(message, ctx) if message else ([], [])
-    media, links = _media_and_links(article, message, permalink, ctx)
-    metrics, sponsored = _metrics_and_sponsored(article, message)
+    author = _author(scan, ctx.url)
+    hashtags, mentions = _hashtags_and_mentions(scan, ctx)
+    media, links = _media_and_links(scan, permalink, ctx)
+    metrics, sponsored = _metrics_and_sponsored(scan)
     return Post(
         platform="facebook",
         source=_source(ctx, author),
         external_id=post_id,
         url=permalink,
-        text=readable_text(message) if message is not None else "",
+        text=readable_text(scan.message) if scan.message is not None else "",
         author=author,
-        published_at=_published(article, anchor, ctx),
+        published_at=_published(scan, anchor, ctx),
         media=tuple(media),
         links=tuple(links),
         hashtags=tuple(hashtags),
