@@ -35,8 +35,11 @@ class Broker:
         envelope: Envelope,
         routing_key: str,
         headers: Mapping[str, Any] | None = None,
+        *,
+        mandatory: bool = True,
     ) -> None:
-        """Publish and wait for the broker's confirm; unroutable or late means an error."""
+        """Publish and wait for the broker's confirm; late (or, if mandatory, unroutable)
+        means an error."""
         message = aio_pika.Message(
             envelope.to_bytes(),
             content_type="application/json",
@@ -46,15 +49,20 @@ class Broker:
             type=envelope.type,
             headers=dict(headers or {}),
         )
-        await self.publish_raw(exchange, message, routing_key)
+        await self.publish_raw(exchange, message, routing_key, mandatory=mandatory)
 
     async def publish_raw(
-        self, exchange: AbstractExchange, message: aio_pika.Message, routing_key: str
+        self,
+        exchange: AbstractExchange,
+        message: aio_pika.Message,
+        routing_key: str,
+        *,
+        mandatory: bool = True,
     ) -> None:
         try:
             # A publish on a robust connection that is down waits for the reconnect.
             async with asyncio.timeout(self.settings.publish_timeout_s):
-                await exchange.publish(message, routing_key, mandatory=True)
+                await exchange.publish(message, routing_key, mandatory=mandatory)
         except (TimeoutError, AMQPError, DeliveryError, ConnectionError) as exc:
             PUBLISH_FAILURES.labels(exchange=exchange.name).inc()
             raise ServiceUnavailable(

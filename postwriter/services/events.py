@@ -37,7 +37,10 @@ class EventSink:
     async def publish(self, event: JobEvent, correlation_id: str | None = None) -> None:
         envelope = Envelope.new("job.event", event.to_json(), correlation_id=correlation_id)
         try:
-            await self._broker.publish(self._broker.topology.events, envelope, event.type)
+            # Not mandatory: an event nobody listens to (no API replica up) is not an error.
+            await self._broker.publish(
+                self._broker.topology.events, envelope, event.type, mandatory=False
+            )
         except ServiceUnavailable:
             # Stored already: WebSocket clients back-fill gaps from the log.
             log.warning("event not published", extra={"job_id": event.job_id, "seq": event.seq})

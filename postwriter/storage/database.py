@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import ASCENDING, AsyncMongoClient
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
@@ -60,6 +60,7 @@ class Database:
             [("job_id", ASCENDING), ("key", ASCENDING)], unique=True, name="job_key"
         )
         await self.jobs.create_index([("status", ASCENDING)], name="by_status")
+        await self.jobs.create_index([("created_at", DESCENDING)], name="newest_first")
 
 
 @asynccontextmanager

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo import ASCENDING
 from pymongo.errors import OperationFailure
 
@@ -20,6 +20,10 @@ from postwriter.storage.database import Database, Document
 
 DUPLICATE_KEY = 11000
 _RACE_RETRIES = 8
+# FerretDB 1.24 (SQLite) stalls on one `update` command of about 100 updates; MongoDB
+# caps a command at 16 MiB. 50 posts a command stays far from both.
+UPSERT_BATCH = 50
+_CURSOR = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +36,13 @@ def _updates(posts: Sequence[Post], job_id: str, now: datetime) -> list[dict[str
     updates = []
     for post in posts:
         doc = post.to_document()
-        key = {k: doc.pop(k) for k in ("platform", "source", "external_id")}
         doc["last_seen_at"] = now
         doc["job_id"] = job_id
         updates.append(
             {
-                "q": key,
+                # Filtering on _id, not the three key fields: FerretDB answers _id lookups
+                # from its primary key but scans the collection for anything else.
+                "q": {"_id": post_id(*post.key)},
                 "u": {
                     "$set": doc,
                     "$setOnInsert": {"first_seen_at": now, "first_job_id": job_id},
@@ -50,16 +55,22 @@ def _updates(posts: Sequence[Post], job_id: str, now: datetime) -> list[dict[str
 
 
 async def upsert_posts(db: Database, posts: Sequence[Post], job_id: str) -> UpsertResult:
-    """Insert new posts, refresh known ones. Running it twice changes nothing more.
+    """Insert new posts, refresh known ones. Running it twice changes nothing more."""
+    now = datetime.now(UTC)
+    new = updated = 0
+    for start in range(0, len(posts), UPSERT_BATCH):
+        result = await _upsert_batch(db, _updates(posts[start : start + UPSERT_BATCH], job_id, now))
+        new, updated = new + result.new, updated + result.updated
+    return UpsertResult(new, updated)
 
-    One `update` command per batch, read by hand: FerretDB answers a batch that lost an
-    insert race with a write error and no counts (the batch is rolled back), which PyMongo's
-    bulk_write cannot merge. Either server: the loser retries and now updates the winner's
-    documents.
+
+async def _upsert_batch(db: Database, updates: list[dict[str, Any]]) -> UpsertResult:
+    """One `update` command, its reply read by hand.
+
+    FerretDB answers a batch that lost an insert race with a write error and no counts (the
+    batch is rolled back), which PyMongo's bulk_write cannot merge. Either server: the loser
+    retries and now updates the winner's documents.
     """
-    if not posts:
-        return UpsertResult(0, 0)
-    updates = _updates(posts, job_id, datetime.now(UTC))
     new = updated = 0
     for _ in range(_RACE_RETRIES):
         reply = await db.db.command({"update": db.posts.name, "updates": updates, "ordered": False})
@@ -77,15 +88,16 @@ async def upsert_posts(db: Database, posts: Sequence[Post], job_id: str) -> Upse
     raise ServiceUnavailable("post upsert kept losing insert races; try again")
 
 
-def encode_cursor(object_id: Any) -> str:
-    return str(object_id)
+def post_id(platform: str, source: str, external_id: str) -> str:
+    """The document id: a digest of the natural key, the same in every run and process."""
+    digest = hashlib.sha256(f"{platform}\x00{source}\x00{external_id}".encode())
+    return digest.hexdigest()[:32]
 
 
-def decode_cursor(cursor: str) -> ObjectId:
-    try:
-        return ObjectId(cursor)
-    except (InvalidId, TypeError):
-        raise InvalidRequest("cursor is not one this API returned", field="cursor") from None
+def decode_cursor(cursor: str) -> str:
+    if not _CURSOR.fullmatch(cursor):
+        raise InvalidRequest("cursor is not one this API returned", field="cursor")
+    return cursor
 
 
 async def page_of_posts(
@@ -99,7 +111,7 @@ async def page_of_posts(
     docs = await found.limit(limit + 1).to_list()
     more = len(docs) > limit
     docs = docs[:limit]
-    next_cursor = encode_cursor(docs[-1]["_id"]) if more and docs else None
+    next_cursor = str(docs[-1]["_id"]) if more and docs else None
     return docs, next_cursor
 
 

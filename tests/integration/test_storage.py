@@ -92,3 +92,12 @@ async def test_final_states_are_reached_once(db: Database) -> None:
     assert await jobs.start_attempt(db, "job-eeeeeeee") is None
     final = await jobs.get_job(db, "job-eeeeeeee")
     assert final is not None and final["status"] == "succeeded"
+
+
+async def test_large_batches_are_split_and_counted(db: Database) -> None:
+    posts = [_post(n) for n in range(230)]
+    first = await upsert_posts(db, posts, "job-ffffffff")
+    again = await upsert_posts(db, posts, "job-ffffffff")
+    assert (first.new, first.updated) == (230, 0)
+    assert (again.new, again.updated) == (0, 230)
+    assert await db.posts.count_documents({}) == 230
