@@ -19,19 +19,19 @@ $(STAMP): setup.cfg pyproject.toml
 venv: $(STAMP) ## create .venv with the package and dev tools
 
 services: ## install (if missing) and start RabbitMQ, FerretDB and Chromium on 127.0.0.1
-	bash scripts/services.sh start
+	bash deploy/local/services.sh start
 
 services-stop: ## stop the local RabbitMQ and FerretDB
-	bash scripts/services.sh stop
+	bash deploy/local/services.sh stop
 
 up: venv services ## start fixture site, api and scrape consumer in the background
-	bash scripts/stack.sh up
+	bash deploy/local/stack.sh up
 
 down: ## stop what `make up` started (services keep running; `make services-stop` for those)
-	bash scripts/stack.sh down
+	bash deploy/local/stack.sh down
 
 demo: up ## the whole stack on loopback, a live scrape of the demo timeline, a summary
-	bash scripts/stack.sh demo
+	bash deploy/local/stack.sh demo
 
 test: venv services ## every test: unit, integration (real services), end-to-end
 	$(BIN)/pytest
@@ -49,11 +49,11 @@ fmt: venv ## format the code
 	$(BIN)/ruff check --fix .
 
 lint-deploy: ## validate Dockerfile, compose, k8s, workflows, Prometheus rules, dashboards
-	bash scripts/lint-deploy.sh
+	bash deploy/lint/lint-deploy.sh
 
 bench: venv services ## benchmarks: figures and ratios, see docs/performance.md
 	$(BIN)/python -m tests.bench
 
 clean: down ## remove local data, virtualenv and caches
-	-bash scripts/services.sh stop
+	-bash deploy/local/services.sh stop
 	rm -rf .services .run .venv .tools .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -2,7 +2,7 @@
 
 Service URLs come from POSTWRITER_TEST_AMQP_URL / POSTWRITER_TEST_MONGODB_URL when set;
 else Testcontainers start RabbitMQ and MongoDB 7 where a Docker engine answers; else the
-local services from scripts/services.sh are used (and started if they are not up).
+local services from deploy/local/services.sh are used (and started if they are not up).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Consistency checks for the deployment files that no off-the-shelf linter covers.
 
-Run by scripts/lint-deploy.sh with the .tools/venv interpreter (needs PyYAML,
+Run by deploy/lint/lint-deploy.sh with the .tools/venv interpreter (needs PyYAML,
 which yamllint brings). Each sub-command prints its findings and exits 1 if
 there are any:
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator
 
@@ -22,6 +23,8 @@ from .errors import error_middleware
 from .hub import EventHub
 from .keys import BROKER, DATABASE, EVENTS, HUB, POLICY, SETTINGS
 from .ws import websocket
+
+log = logging.getLogger(__name__)
 
 
 @web.middleware
@@ -61,6 +64,8 @@ async def readyz(request: web.Request) -> web.Response:
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
+    if not settings.api_keys:
+        log.warning("POSTWRITER_API_KEYS is empty: every authenticated route answers 401")
     async with open_database(settings) as db, open_broker(settings) as broker:
         app[DATABASE] = db
         app[BROKER] = broker

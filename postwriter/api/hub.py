@@ -55,6 +55,7 @@ class EventHub:
         self._subscribers: dict[str, set[Client]] = defaultdict(set)
         self._queue: AbstractQueue | None = None
         self._consumer_tag: str | None = None
+        self._closing: set[asyncio.Task[bool]] = set()
 
     async def start(self, broker: Broker) -> None:
         channel = broker.channel
@@ -69,6 +70,8 @@ class EventHub:
         if self._queue is not None and self._consumer_tag is not None:
             with contextlib.suppress(Exception):
                 await self._queue.cancel(self._consumer_tag)
+        if self._closing:
+            await asyncio.wait(set(self._closing), timeout=5)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         try:
@@ -94,9 +97,11 @@ class EventHub:
             client.overflowed = True
             WS_DROPPED.labels(reason="send_queue_full").inc()
             self.remove(client)
-            asyncio.get_running_loop().create_task(
+            task = asyncio.get_running_loop().create_task(
                 client.ws.close(code=CLOSE_OVERFLOW, message=b"send queue overflow")
             )
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     def add(self, ws: web.WebSocketResponse) -> Client:
         WS_CLIENTS.inc()

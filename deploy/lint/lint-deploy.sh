@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Validate every deployment file, offline, and exit non-zero on any finding.
 #
-#   bash scripts/lint-deploy.sh
+#   bash deploy/lint/lint-deploy.sh
 #
 # Installs what it needs once, into .tools/ (git-ignored):
 #   .tools/venv  pinned from PyPI: yamllint, check-jsonschema, kubernetes-validate,
@@ -17,7 +17,7 @@
 # LINT_DEPLOY_OFFLINE=1 (never install: fail if a tool is missing).
 set -uo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT" || exit 2
 
 TOOLS="$ROOT/.tools"
@@ -147,7 +147,7 @@ check "yamllint (compose, deploy/, .github/)" \
 
 check "hadolint Dockerfile" hadolint --no-color Dockerfile
 
-check "shellcheck scripts/lint-deploy.sh" shellcheck scripts/lint-deploy.sh
+check "shellcheck on the project's shell scripts" shellcheck deploy/lint/lint-deploy.sh deploy/local/services.sh deploy/local/stack.sh .ci/run
 
 # actionlint also runs shellcheck on every `run:` block (shellcheck is on PATH).
 check "actionlint (workflows and local actions)" actionlint -no-color

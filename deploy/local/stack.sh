@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Run PostWriter's processes in the background on loopback: the fixture site, the API and
 # one scrape consumer. Logs and pid files under .run/. Idempotent.
-# usage: scripts/stack.sh up|down|demo|status
+# usage: deploy/local/stack.sh up|down|demo|status
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RUN="$ROOT/.run"
 PY="$ROOT/.venv/bin/python"
 FIXTURE_PORT=${POSTWRITER_DEMO_FIXTURE_PORT:-8081}

@@ -5,10 +5,10 @@
 # POSTWRITER_AMQP_URL / POSTWRITER_MONGODB_URL set -> that service is external; skip it.
 # All data lives under .services/ (removed by `make clean`).
 #
-# usage: scripts/services.sh start|stop|status
+# usage: deploy/local/services.sh start|stop|status
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DATA="$ROOT/.services"
 FERRETDB_VERSION=v1.24.2
 AMQP_PORT=5672
