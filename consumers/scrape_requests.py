@@ -77,10 +77,10 @@ class ScrapeConsumer:
         deliveries = _delivery_count(message)
         try:
             envelope = Envelope.parse(message.body, expected_type="scrape.request")
+            request = ScrapeRequest.from_envelope(envelope)
         except InvalidMessage as exc:
             await self._dead_letter(message, exc.message)
             return
-        request = ScrapeRequest.from_envelope(envelope)
         token = correlation_id.set(envelope.correlation_id or request.job_id)
         try:
             outcome = await self._scraper.process(request, deliveries=deliveries)

@@ -69,7 +69,7 @@ async def _watch(http: aiohttp.ClientSession, job_id: str) -> dict[str, Any]:
             elif event["type"] in ("job.failed", "job.retrying"):
                 line += f" {data['error']['code']}: {data['error']['message']}"
             _say(line)
-            if event["type"] in ("job.succeeded", "job.failed"):
+            if event["type"] in ("job.succeeded", "job.failed", "job.cancelled"):
                 return dict(event)
     return {}
 

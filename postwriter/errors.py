@@ -97,3 +97,55 @@ class SettingsError(PostWriterError):
     def __init__(self, variable: str, problem: str) -> None:
         super().__init__(f"{variable}: {problem}", field=variable)
         self.variable = variable
+
+
+class InvalidCookieFile(PostWriterError):
+    """A cookie file that cannot be imported; the message names the problem, never a value."""
+
+    code = "invalid_cookie_file"
+    http_status = 400
+
+
+class DecryptionFailed(PostWriterError):
+    """A sealed record that no key in the ring opens: tampered, swapped, or an unknown key."""
+
+    code = "decryption_failed"
+
+
+class VaultNotConfigured(PostWriterError):
+    """The session vault has no key: set POSTWRITER_KEYS or POSTWRITER_KEYS_FILE."""
+
+    code = "vault_not_configured"
+    http_status = 503
+
+
+class Blocked(PostWriterError):
+    """The site answered with a block page or HTTP 429: the domain backs off, the job fails."""
+
+    code = "blocked"
+    http_status = 429
+
+
+class Challenge(PostWriterError):
+    """The site answered with a challenge or captcha page (Cloudflare, reCAPTCHA, checkpoint)."""
+
+    code = "challenge"
+
+
+class RobotsDisallowed(PostWriterError):
+    """robots.txt disallows this URL for our user agent (checked for jobs without a session)."""
+
+    code = "robots_disallowed"
+    http_status = 403
+
+
+class DomainRateLimited(RateLimited):
+    """The domain's shared rate budget or backoff has no slot before the caller's deadline.
+
+    `retry_at` is the clock time (seconds since the epoch) of the earliest possible slot.
+    """
+
+    def __init__(self, message: str, *, domain: str, retry_at: float) -> None:
+        super().__init__(message)
+        self.domain = domain
+        self.retry_at = retry_at

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -17,13 +17,13 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
-    mongodb_url: str = "mongodb://127.0.0.1:27017/"
+    amqp_url: str = field(default="amqp://guest:guest@127.0.0.1:5672/", repr=False)
+    mongodb_url: str = field(default="mongodb://127.0.0.1:27017/", repr=False)
     mongodb_db: str = "postwriter"
     namespace: str = "postwriter"
     api_host: str = "127.0.0.1"
     api_port: int = 8080
-    api_keys: tuple[str, ...] = ()
+    api_keys: tuple[str, ...] = field(default=(), repr=False)
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9101
     egress_allow: tuple[str, ...] = ()
@@ -42,6 +42,20 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     log_level: str = "INFO"
     log_format: str = "json"
+    # Session vault: `kid:base64(32 bytes)` entries, comma-separated; the first encrypts.
+    keys: str = field(default="", repr=False)
+    keys_file: str = ""
+    # Politeness per domain, shared by every consumer (defaults safe for a personal account).
+    rate_per_minute: int = 20
+    rate_per_hour: int = 300
+    backoff_min_s: float = 30.0
+    backoff_max_s: float = 1800.0
+    # Route Chromium through the in-process egress proxy (resolve once, connect to that IP).
+    egress_proxy: bool = True
+    browser_max_rss_mb: int = 1500
+    queued_deadline_s: float = 3600.0
+    reaper_interval_s: float = 30.0
+    scheduler_interval_s: float = 15.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -130,6 +144,19 @@ def _choice(*options: str) -> Callable[[str, str], str]:
     return parse
 
 
+def _bool(var: str, raw: str) -> bool:
+    value = raw.lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(var, f"expected true or false, got {raw!r}")
+
+
+def _secret(var: str, raw: str) -> str:
+    return raw
+
+
 def _keys(var: str, raw: str) -> tuple[str, ...]:
     keys = tuple(k.strip() for k in raw.split(",") if k.strip())
     short = [k for k in keys if len(k) < 16]
@@ -184,4 +211,15 @@ _PARSERS: dict[str, Callable[[str, str], object]] = {
     "max_body_bytes": _int(1024, 64 * 1024 * 1024),
     "log_level": _choice("DEBUG", "INFO", "WARNING", "ERROR"),
     "log_format": _choice("json", "text"),
+    "keys": _secret,
+    "keys_file": _text,
+    "rate_per_minute": _int(1, 100000),
+    "rate_per_hour": _int(1, 1000000),
+    "backoff_min_s": _float(0.1, 86400),
+    "backoff_max_s": _float(0.1, 86400),
+    "egress_proxy": _bool,
+    "browser_max_rss_mb": _int(100, 1000000),
+    "queued_deadline_s": _float(1, 30 * 86400),
+    "reaper_interval_s": _float(0.1, 86400),
+    "scheduler_interval_s": _float(0.1, 86400),
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -14,10 +15,11 @@ from postwriter.messaging.broker import open_broker
 from postwriter.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from postwriter.security.egress import EgressPolicy
 from postwriter.services.events import EventSink
+from postwriter.services.reaper import run_reaper
 from postwriter.settings import Settings
 from postwriter.storage.database import open_database
 
-from . import jobs
+from . import deadletters, jobs, posts
 from .auth import auth_middleware
 from .errors import error_middleware
 from .hub import EventHub
@@ -73,9 +75,13 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         hub = EventHub(db, settings.ws_send_queue)
         await hub.start(broker)
         app[HUB] = hub
+        # Every replica sweeps; the conditional transitions make that harmless.
+        reaper = asyncio.create_task(run_reaper(db, app[EVENTS], settings.reaper_interval_s))
         try:
             yield
         finally:
+            reaper.cancel()
+            await asyncio.gather(reaper, return_exceptions=True)
             await hub.stop()
 
 
@@ -92,6 +98,8 @@ def make_app(settings: Settings) -> web.Application:
     app.router.add_get("/metrics", make_aiohttp_handler())
     app.router.add_get("/v1/ws", websocket)
     app.add_routes(jobs.routes)
+    app.add_routes(posts.routes)
+    app.add_routes(deadletters.routes)
     return app
 
 

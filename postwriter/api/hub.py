@@ -21,14 +21,14 @@ from aiohttp import web
 from postwriter.errors import InvalidMessage
 from postwriter.messaging.broker import Broker
 from postwriter.messaging.envelope import Envelope
-from postwriter.models.job import EventType, JobEvent
+from postwriter.models.job import FINAL_EVENTS, JobEvent
 from postwriter.observability.metrics import WS_CLIENTS, WS_DROPPED
 from postwriter.storage import jobs
 from postwriter.storage.database import Database
 
 log = logging.getLogger(__name__)
 
-FINAL_TYPES = frozenset({EventType.SUCCEEDED.value, EventType.FAILED.value})
+FINAL_TYPES = frozenset(e.value for e in FINAL_EVENTS.values())
 CLOSE_OVERFLOW = 1013  # "try again later": the client could not keep up
 IDLE_POLL_SECONDS = 5.0
 

@@ -8,15 +8,15 @@ from typing import Any
 from aiohttp import web
 
 from postwriter.errors import InvalidRequest, NotFound, PostWriterError
-from postwriter.messaging.envelope import Envelope
-from postwriter.messaging.topology import SCRAPE_ROUTING_KEY
 from postwriter.models.job import EventType, JobStatus, job_id_for_key, new_job_id
-from postwriter.observability.metrics import JOBS_SUBMITTED
+from postwriter.observability.metrics import JOBS_FINISHED
+from postwriter.services.scrape_request import ScrapeRequest
+from postwriter.services.submission import submit_job
 from postwriter.storage import jobs
 from postwriter.storage.database import Document
 from postwriter.storage.posts import page_of_posts
 
-from .keys import BROKER, DATABASE, EVENTS, POLICY, PRINCIPAL
+from .keys import BROKER, DATABASE, EVENTS, POLICY, PRINCIPAL, SETTINGS
 from .validation import int_query, json_body
 
 routes = web.RouteTableDef()
@@ -27,40 +27,44 @@ class IdempotencyConflict(PostWriterError):
     http_status = 409
 
 
+class JobAlreadyFinal(PostWriterError):
+    code = "job_already_final"
+    http_status = 409
+
+
 @routes.post("/v1/jobs")
 async def create_job(request: web.Request) -> web.Response:
     body = await json_body(request, "job.create.json")
     url = body["url"].strip()
     request.app[POLICY].check_static(url)
-    adapter = body.get("adapter", "auto")
-    max_posts = body.get("max_posts", 100)
+    since = _instant(body.get("since"), "since")
+    if body.get("adapter") == "recipe" and not body.get("recipe_id"):
+        raise InvalidRequest("adapter 'recipe' needs a recipe_id", field="recipe_id")
     key = body.get("idempotency_key")
     principal: str = request[PRINCIPAL]
     job_id = job_id_for_key(principal, key) if key else new_job_id()
-    db = request.app[DATABASE]
-    doc = jobs.new_job_document(
-        job_id,
+    spec = ScrapeRequest(
+        job_id=job_id,
         url=url,
-        adapter=adapter,
-        max_posts=max_posts,
+        adapter=body.get("adapter", "auto"),
+        max_posts=body.get("max_posts", 100),
+        correlation_id=request.headers.get("X-Correlation-ID", job_id)[:128],
+        since=since,
+        session_id=body.get("session_id"),
+        block_resources=body.get("block_resources", True),
+        recipe_id=body.get("recipe_id"),
+    )
+    stored, created = await submit_job(
+        request.app[DATABASE],
+        request.app[EVENTS],
+        request.app[BROKER],
+        spec,
+        queued_deadline_s=request.app[SETTINGS].queued_deadline_s,
         idempotency_key=key,
         principal=principal,
-        correlation_id=request.headers.get("X-Correlation-ID", job_id)[:128],
     )
-    stored, created = await jobs.insert_job(db, doc)
-    if not created and (stored["url"], stored["adapter"], stored["max_posts"]) != (
-        url,
-        adapter,
-        max_posts,
-    ):
+    if not created and ScrapeRequest.from_job(stored).to_payload() != spec.to_payload():
         raise IdempotencyConflict("this idempotency_key was used for a different job")
-    if created:
-        JOBS_SUBMITTED.inc()
-        await request.app[EVENTS].emit(
-            job_id, EventType.QUEUED, {"url": url, "adapter": adapter}, key=EventType.QUEUED
-        )
-    if stored.get("published_at") is None and stored["status"] == JobStatus.QUEUED:
-        await _publish(request, stored)
     return web.json_response(
         {"job_id": job_id, "status": stored["status"]},
         status=202,
@@ -68,14 +72,38 @@ async def create_job(request: web.Request) -> web.Response:
     )
 
 
-async def _publish(request: web.Request, job: Document) -> None:
-    payload = {"job_id": job["_id"], "url": job["url"], "adapter": job["adapter"]}
-    payload["max_posts"] = job["max_posts"]
-    envelope = Envelope.new("scrape.request", payload, correlation_id=job.get("correlation_id"))
-    broker = request.app[BROKER]
-    # A failure here answers 503; the job stays queued and a retry with the key publishes it.
-    await broker.publish(broker.topology.requests, envelope, SCRAPE_ROUTING_KEY)
-    await jobs.mark_published(request.app[DATABASE], job["_id"])
+def _instant(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequest(f"{name} is not an ISO 8601 date-time", field=name) from None
+    if parsed.tzinfo is None:
+        raise InvalidRequest(f"{name} needs a UTC offset, e.g. +00:00", field=name)
+    return parsed
+
+
+@routes.delete("/v1/jobs/{job_id}")
+async def cancel_job(request: web.Request) -> web.Response:
+    """Cancel: a queued job ends now; a running one stops at its next page, keeping its posts."""
+    job = await _job_or_404(request)
+    db = request.app[DATABASE]
+    if JobStatus(job["status"]).is_final:
+        if job["status"] == JobStatus.CANCELLED:
+            return web.json_response(jobs.public_job(job), status=202)
+        raise JobAlreadyFinal(f"job {job['_id']} already {job['status']}")
+    flagged = await jobs.request_cancel(db, job["_id"])
+    if flagged is not None and flagged["status"] == JobStatus.QUEUED:
+        counts = {"posts_found": 0, "posts_new": 0, "posts_updated": 0}
+        if await jobs.finish(db, job["_id"], JobStatus.CANCELLED, counts=counts):
+            JOBS_FINISHED.labels(status="cancelled", code="").inc()
+            await request.app[EVENTS].emit(
+                job["_id"], EventType.CANCELLED, {"counts": counts}, key=EventType.CANCELLED
+            )
+    current = await jobs.get_job(db, job["_id"])
+    assert current is not None
+    return web.json_response(jobs.public_job(current), status=202)
 
 
 async def _job_or_404(request: web.Request) -> Document:

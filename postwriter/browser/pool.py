@@ -86,6 +86,10 @@ class BrowserPool:
                 await old.close()
         await self._launch()
 
+    @property
+    def connected(self) -> bool:
+        return self._browser is not None and self._browser.is_connected()
+
     def count_page(self) -> None:
         self._pages_since_launch += 1
 

@@ -47,6 +47,15 @@ _NUMBER = re.compile(
 )
 
 
+# Direction marks that right-to-left pages put around numbers ("\u200f45 תגובות").
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_bidi(text: str) -> str:
+    """`text` without invisible direction marks (LRM, RLM, embeddings, isolates)."""
+    return _BIDI.sub("", text)
+
+
 def _multiplier(suffix: str | None) -> int | None:
     if suffix is None:
         return 1
@@ -78,7 +87,7 @@ def parse_count(text: str) -> int | None:
     Thousands separators and decimal marks are told apart by the suffix: "1,234" is 1234,
     "1,2K" is 1200. A fraction without a multiplier ("1.5") is no count and is skipped.
     """
-    for m in _NUMBER.finditer(text):
+    for m in _NUMBER.finditer(strip_bidi(text)):
         multiplier = _multiplier(m.group("suffix"))
         if multiplier is None:
             continue

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from postwriter.extract.counts import parse_count
+from postwriter.extract.counts import parse_count, strip_bidi
 from postwriter.extract.dom import readable_text
 from postwriter.extract.facebook_dom import Scan, scan_article, top_articles
 from postwriter.extract.timeparse import resolve_time
@@ -43,17 +43,39 @@ _COUNT_WORDS = {
     "comment": "comments", "comments": "comments", "תגובה": "comments", "תגובות": "comments",
     "share": "shares", "shares": "shares", "שיתוף": "shares", "שיתופים": "shares",
     "view": "views", "views": "views", "play": "views", "plays": "views", "צפיות": "views",
-    "komentarz": "comments", "komentarze": "comments", "komentarzy": "comments",
-    "udostępnienia": "shares", "udostępnień": "shares", "wyświetlenia": "views",
-    "wyświetleń": "views",
+    "צפייה": "views", "komentarz": "comments", "komentarze": "comments",
+    "komentarzy": "comments", "komentarza": "comments", "udostępnienie": "shares",
+    "udostępnienia": "shares", "udostępnień": "shares", "wyświetlenie": "views",
+    "wyświetlenia": "views", "wyświetleń": "views",
 }  # fmt: skip
+# Reaction names as Facebook labels each icon of a post's reaction summary
+# ("Like: 1,234 people", "אהבתי: 1,234 אנשים", "Lubię to!: 1,2 tys. osób"), by locale.
+REACTION_NAMES = {
+    "like": "like", "love": "love", "care": "care", "haha": "haha", "wow": "wow",
+    "sad": "sad", "angry": "angry",
+    "אהבתי": "like", "לייק": "like", "אהבה": "love", "אוהב": "love", "אכפתי": "care",
+    "אכפת לי": "care", "חחח": "haha", "הההה": "haha", "וואו": "wow", "עצוב": "sad",
+    "כועס": "angry",
+    "lubię to!": "like", "lubię to": "like", "super": "love", "trzymaj się": "care",
+    "ha ha": "haha", "przykro mi": "sad", "wrr": "angry",
+    "gefällt mir": "like", "umarmung": "care", "traurig": "sad", "wütend": "angry",
+    "j'aime": "like", "j'adore": "love", "solidaire": "care", "waouh": "wow",
+    "triste": "sad", "grrr": "angry", "me gusta": "like", "me encanta": "love",
+    "me importa": "care", "me divierte": "haha", "me asombra": "wow",
+    "me entristece": "sad", "me enoja": "angry",
+}  # fmt: skip
+_REACTION_LABEL = re.compile(r"(?P<name>[^:\d]{2,24}):\s*(?P<rest>\d.{0,40})")
 # "45 comments", "1.1K shares", "1,2 tys. wyświetleń": a number, at most one short
 # multiplier word, then the label word; nothing else in the text.
 _COUNT_LABEL = re.compile(
     r"(?P<count>(?:\d{1,3}(?:[\u00a0\u202f ]\d{3})+|\d[\d.,]*)(?:\s?[^\W\d_]{1,6}\.?)?)"
     r"\s+(?P<word>[^\W\d_]+)"
 )
-_REACTIONS_LABEL = re.compile(r"\breactions?\b", re.IGNORECASE)
+# The total: "All reactions: 1,234", "Wszystkie reakcje: 1,2 tys.", "כל הרגשות: 1.2 אלף".
+_REACTIONS_LABEL = re.compile(
+    r"\b(?:reactions?|reakcj[aei]?|reaktionen|réactions|reacciones|reações)\b|רגשות",
+    re.IGNORECASE,
+)
 _ICON_MAX_PX = 40
 
 
@@ -203,7 +225,7 @@ def _media_and_links(scan: Scan, permalink: str, ctx: _Context) -> tuple[list[Me
 
 
 def _count(text: str, found: dict[str, int]) -> None:
-    m = _COUNT_LABEL.fullmatch(text)
+    m = _COUNT_LABEL.fullmatch(strip_bidi(text).strip())
     metric = _COUNT_WORDS.get(m.group("word").casefold()) if m else None
     if m and metric and metric not in found:
         value = parse_count(m.group("count"))
@@ -211,20 +233,35 @@ def _count(text: str, found: dict[str, int]) -> None:
             found[metric] = value
 
 
+def reaction_type(label: str) -> tuple[str, int] | None:
+    """("like", 1234) from an icon's label such as "Like: 1,234 people"; None for any
+    other label (unknown reaction names included)."""
+    m = _REACTION_LABEL.fullmatch(" ".join(strip_bidi(label).split()))
+    if m is None:
+        return None
+    name = REACTION_NAMES.get(m.group("name").strip().casefold().replace("\u2019", "'"))
+    count = parse_count(m.group("rest"))
+    return (name, count) if name is not None and count is not None else None
+
+
 def _metrics_and_sponsored(scan: Scan) -> tuple[Metrics, bool]:
     found: dict[str, int] = {}
+    by_type: dict[str, int] = {}
     sponsored = False
     for label in scan.labels:
         if "reactions" not in found and _REACTIONS_LABEL.search(label):
             value = parse_count(label)
             if value is not None:
                 found["reactions"] = value
-        sponsored = sponsored or label.strip().casefold() in _SPONSORED
+        reaction = reaction_type(label)
+        if reaction is not None:
+            by_type.setdefault(*reaction)
+        sponsored = sponsored or strip_bidi(label).strip().casefold() in _SPONSORED
         _count(" ".join(label.split()), found)
     for text in scan.texts:
-        sponsored = sponsored or text.casefold() in _SPONSORED
+        sponsored = sponsored or strip_bidi(text).strip().casefold() in _SPONSORED
         _count(text, found)
-    return Metrics(**found), sponsored
+    return Metrics(**found, reactions_by_type=by_type or None), sponsored
 
 
 def _source(ctx: _Context, author: Author | None) -> str:

@@ -1,13 +1,16 @@
 """Post times: machine-readable stamps first, the relative texts feeds show as a fallback.
 
 Every result is an aware UTC datetime or None. Unknown text is None, never "now" or
-"today": a wrong date is worse than a missing one.
+"today": a wrong date is worse than a missing one. Relative texts are read in English,
+Hebrew and Polish: the other two are translated word by word into the English forms first.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from postwriter.extract.counts import strip_bidi
 
 _MONTHS = {
     name: i
@@ -38,7 +41,43 @@ _UNITS = {
     "w": 604800, "wk": 604800, "wks": 604800, "week": 604800, "weeks": 604800,
     "y": 31536000, "yr": 31536000, "yrs": 31536000, "year": 31536000, "years": 31536000,
 }  # fmt: skip
-_NOW_WORDS = {"just now", "now", "a moment ago", "moments ago", "עכשיו"}
+_NOW_WORDS = {
+    "just now", "now", "a moment ago", "moments ago",
+    "עכשיו", "כרגע", "ממש עכשיו", "teraz", "przed chwilą", "właśnie teraz",
+}  # fmt: skip
+# Hebrew and Polish words as feeds show them, each mapped to the English the parsers read.
+_WORDS = {
+    # Hebrew: "לפני 3 שעות", "3 שע'", "יומיים", "אתמול בשעה 10:00", "12 בנובמבר 2024"
+    "דק'": "min", "דקות": "min", "דקה": "1 min", "שע'": "h", "שעות": "h", "שעה": "1 h",
+    "ימ'": "d", "ימים": "d", "יום": "1 d", "שב'": "w", "שבועות": "w", "שבוע": "1 w",
+    "שנים": "y", "שנה": "1 y", "שעתיים": "2 h", "יומיים": "2 d", "שבועיים": "2 w",
+    "שנתיים": "2 y", "אתמול": "yesterday", "היום": "today", "בשעה": "at",
+    # Polish: "3 godz.", "2 dni", "wczoraj o 10:00", "12 listopada 2024 o 10:15"
+    "sek.": "s", "sek": "s", "min.": "min", "godz.": "h", "godz": "h", "g.": "h",
+    "dzień": "d", "dni": "d", "tydz.": "w", "tyg.": "w", "tydzień": "w", "tygodnie": "w",
+    "tygodni": "w", "rok": "y", "lata": "y", "lat": "y", "temu": "ago",
+    "wczoraj": "yesterday", "dzisiaj": "today", "dziś": "today", "o": "at",
+    "stycznia": "january", "lutego": "february", "marca": "march", "kwietnia": "april",
+    "maja": "may", "czerwca": "june", "lipca": "july", "sierpnia": "august",
+    "września": "september", "października": "october", "listopada": "november",
+    "grudnia": "december", "sty": "jan", "lut": "feb", "kwi": "apr", "cze": "jun",
+    "lip": "jul", "sie": "aug", "wrz": "sep", "paź": "oct", "lis": "nov", "gru": "dec",
+}  # fmt: skip
+_HEBREW_MONTHS = (
+    "ינואר", "פברואר", "מרץ", "אפריל", "מאי", "יוני", "יולי", "אוגוסט", "ספטמבר",
+    "אוקטובר", "נובמבר", "דצמבר",
+)  # fmt: skip
+_FULL_MONTHS: dict[int, str] = {}
+for _name, _number in _MONTHS.items():
+    _FULL_MONTHS.setdefault(_number, _name)  # the first name of each month is the full one
+for _number, _name in enumerate(_HEBREW_MONTHS, start=1):
+    _WORDS[_name] = _WORDS["ב" + _name] = _FULL_MONTHS[_number]  # "12 בנובמבר": "in November"
+_HEBREW_AT = re.compile(r"(?<!\w)ב[-\u05be]?(?=\d{1,2}:\d{2})")  # "ב-10:00"
+_WORD_RE = re.compile(
+    "(?<!\\w)(?:"
+    + "|".join(re.escape(w) for w in sorted(_WORDS, key=len, reverse=True))
+    + ")(?![\\w'.])"
+)
 _AGO = re.compile(r"(?:(?P<n>\d+)\s*|(?P<one>an?)\s+)(?P<unit>[a-z]+)(?:\s+ago)?")
 _CLOCK = r"(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?"
 _DAY_WORD = re.compile(rf"(?P<word>yesterday|today)(?:\s+at\s+{_CLOCK})?")
@@ -91,16 +130,24 @@ def _clock(m: re.Match[str]) -> time | None:
     return time(hour, minute)
 
 
+def _translate(s: str) -> str:
+    """Hebrew and Polish relative texts in the English forms the parsers below read."""
+    s = _HEBREW_AT.sub("at ", s)
+    s = _WORD_RE.sub(lambda m: _WORDS[m.group()], s)
+    return " ".join(s.removeprefix("לפני ").split())
+
+
 def parse_relative(text: str, fetched_at: datetime, tz: tzinfo = UTC) -> datetime | None:
     """Resolve what a feed shows ("3h", "2 d", "Yesterday at 10:00", "November 3") against
     the moment the page was fetched. Clock times and dates are read in `tz`."""
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
-    s = " ".join(text.strip().casefold().split())
+    s = " ".join(strip_bidi(text).replace("\u2019", "'").replace("\u05f3", "'").casefold().split())
     if not s:
         return None
     if s in _NOW_WORDS:
         return fetched_at.astimezone(UTC)
+    s = _translate(s)
     local_now = fetched_at.astimezone(tz)
     m = _AGO.fullmatch(s)
     if m and m.group("unit") in _UNITS:

@@ -15,10 +15,11 @@ class JobStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
     @property
     def is_final(self) -> bool:
-        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+        return self in FINAL_STATUSES
 
 
 class EventType(StrEnum):
@@ -29,9 +30,17 @@ class EventType(StrEnum):
     RETRYING = "job.retrying"
     SUCCEEDED = "job.succeeded"
     FAILED = "job.failed"
+    CANCELLED = "job.cancelled"
 
 
-ADAPTERS = ("auto", "facebook", "article")
+FINAL_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
+ACTIVE_STATUSES = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
+FINAL_EVENTS = {
+    JobStatus.SUCCEEDED: EventType.SUCCEEDED,
+    JobStatus.FAILED: EventType.FAILED,
+    JobStatus.CANCELLED: EventType.CANCELLED,
+}
+ADAPTERS = ("auto", "facebook", "article", "feed", "recipe")
 
 
 def new_job_id() -> str:

@@ -29,13 +29,20 @@ class Metrics:
     comments: int | None = None
     shares: int | None = None
     views: int | None = None
+    # Reactions per type as the page labels them ({"like": 1000, "love": 200}), in page
+    # order; None where the page shows no breakdown. Types: like, love, care, haha, wow,
+    # sad, angry (recipes may name their own). Left out of the hash: a dict has none.
+    reactions_by_type: dict[str, int] | None = field(default=None, hash=False)
 
-    def to_dict(self) -> dict[str, int | None]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "reactions": self.reactions,
             "comments": self.comments,
             "shares": self.shares,
             "views": self.views,
+            "reactions_by_type": (
+                dict(self.reactions_by_type) if self.reactions_by_type is not None else None
+            ),
         }
 
 

@@ -2,6 +2,8 @@
 
 Only http(s), no user info, and every resolved address must be globally routable unless
 `POSTWRITER_EGRESS_ALLOW` names the host, host:port, or a CIDR that holds the address.
+`check_destination` returns the addresses it checked; the egress proxy
+(`postwriter.security.proxy`) connects to one of those and never resolves the name again.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 RESOLVE_TIMEOUT_S = 5.0
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data"}
+# Characters that never belong in a `host:port` proxy target.
+_AUTHORITY_FORBIDDEN = frozenset("/\\?#@%\x7f")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +99,10 @@ class EgressPolicy:
 
     def check_static(self, url: str) -> Destination:
         """Refuse what is visible without resolving: literal private IPs, metadata names."""
-        dest = self.parse(url)
+        return self.check_destination_static(self.parse(url))
+
+    def check_destination_static(self, dest: Destination) -> Destination:
+        """`check_static` for an already parsed destination."""
         literal = _literal(dest.host)
         if self._allowed(dest, literal):
             return dest
@@ -107,9 +114,27 @@ class EgressPolicy:
             raise BlockedDestination(f"{dest.host} is a metadata service", field="url")
         return dest
 
+    def parse_authority(self, authority: str, scheme: str = "https") -> Destination:
+        """The destination of a proxy `CONNECT host:port` target, with the static checks."""
+        if not authority or any(
+            c in _AUTHORITY_FORBIDDEN or not 32 < ord(c) < 127 for c in authority
+        ):
+            raise BlockedDestination("malformed proxy target", field="url")
+        return self.check_static(f"{scheme}://{authority}/")
+
     async def check(self, url: str, resolver: Resolver | None = None) -> list[str]:
         """Full check: resolve the name once and refuse if any address is not allowed."""
-        dest = self.check_static(url)
+        return await self.check_destination(self.check_static(url), resolver)
+
+    async def check_destination(
+        self, dest: Destination, resolver: Resolver | None = None
+    ) -> list[str]:
+        """Static checks, then resolve `dest.host` once; every address must be allowed.
+
+        Returns the checked addresses: a caller that connects must connect to one of these,
+        never to the name again (a second lookup may answer differently: DNS rebinding).
+        """
+        self.check_destination_static(dest)
         literal = _literal(dest.host)
         if literal is not None:
             return [str(literal)]
@@ -117,13 +142,18 @@ class EgressPolicy:
         if not addresses:
             raise BlockedDestination(f"{dest.host} does not resolve", field="url")
         for raw in addresses:
-            address = ipaddress.ip_address(raw.split("%", 1)[0])
+            try:
+                address = ipaddress.ip_address(raw.split("%", 1)[0])
+            except ValueError:
+                raise BlockedDestination(
+                    f"{dest.host} resolves to something that is not an address", field="url"
+                ) from None
             if not self._allowed(dest, address) and not is_public(address):
                 raise BlockedDestination(
                     f"{dest.host} resolves to {address}, which is not a public address",
                     field="url",
                 )
-        return addresses
+        return list(addresses)
 
 
 def _literal(host: str) -> IPAddress | None:

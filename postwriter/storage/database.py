@@ -38,6 +38,14 @@ class Database:
     def events(self) -> AsyncCollection[Document]:
         return self.db["job_events"]
 
+    @property
+    def snapshots(self) -> AsyncCollection[Document]:
+        return self.db["post_metrics"]
+
+    @property
+    def dead_letters(self) -> AsyncCollection[Document]:
+        return self.db["dead_letters"]
+
     async def ping(self) -> bool:
         try:
             await self.db.command("ping")
@@ -58,6 +66,9 @@ class Database:
         )
         await self.events.create_index(
             [("job_id", ASCENDING), ("key", ASCENDING)], unique=True, name="job_key"
+        )
+        await self.snapshots.create_index(
+            [("post_id", ASCENDING), ("at", ASCENDING)], name="post_time"
         )
         await self.jobs.create_index([("status", ASCENDING)], name="by_status")
         await self.jobs.create_index([("created_at", DESCENDING)], name="newest_first")

@@ -6,14 +6,14 @@ what already happened.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from postwriter.errors import ServiceUnavailable
-from postwriter.models.job import JobEvent, JobStatus
+from postwriter.models.job import ACTIVE_STATUSES, FINAL_EVENTS, JobEvent, JobStatus
 from postwriter.storage.database import Database, Document
 
 _EVENT_RETRIES = 50
@@ -32,6 +32,11 @@ def new_job_document(
     idempotency_key: str | None = None,
     principal: str | None = None,
     correlation_id: str | None = None,
+    since: datetime | None = None,
+    session_id: str | None = None,
+    block_resources: bool = True,
+    recipe_id: str | None = None,
+    queued_deadline_s: float = 3600.0,
 ) -> Document:
     now = _now()
     return {
@@ -39,7 +44,14 @@ def new_job_document(
         "url": url,
         "adapter": adapter,
         "max_posts": max_posts,
+        "since": since,
+        "session_id": session_id,
+        "block_resources": block_resources,
+        "recipe_id": recipe_id,
         "status": JobStatus.QUEUED.value,
+        "cancel_requested": False,
+        "deadline_at": now + timedelta(seconds=queued_deadline_s),
+        "coverage": None,
         "attempts": 0,
         "counts": {"posts_found": 0, "posts_new": 0, "posts_updated": 0, "pages": 0},
         "error": None,
@@ -77,17 +89,52 @@ async def mark_published(db: Database, job_id: str) -> None:
     )
 
 
-async def start_attempt(db: Database, job_id: str) -> Document | None:
-    """queued|running → running. None when the job is already final (a late redelivery)."""
+async def start_attempt(db: Database, job_id: str, budget_s: float) -> Document | None:
+    """queued|running → running. None when the job is final (a late redelivery) or cancelled.
+
+    The deadline moves to the end of this attempt's budget (plus a minute of grace), so the
+    reaper only fails a running job whose consumer has stopped caring for it.
+    """
     now = _now()
     return await db.jobs.find_one_and_update(
-        {"_id": job_id, "status": {"$in": [JobStatus.QUEUED.value, JobStatus.RUNNING.value]}},
         {
-            "$set": {"status": JobStatus.RUNNING.value, "updated_at": now},
+            "_id": job_id,
+            "status": {"$in": list(ACTIVE_STATUSES)},
+            "cancel_requested": {"$ne": True},
+        },
+        {
+            "$set": {
+                "status": JobStatus.RUNNING.value,
+                "updated_at": now,
+                "deadline_at": now + timedelta(seconds=budget_s + 60),
+            },
             "$inc": {"attempts": 1},
         },
         return_document=ReturnDocument.AFTER,
     )
+
+
+async def request_cancel(db: Database, job_id: str) -> Document | None:
+    """Flag a queued or running job for cancellation; the job as it is now, or None."""
+    return await db.jobs.find_one_and_update(
+        {"_id": job_id, "status": {"$in": list(ACTIVE_STATUSES)}},
+        {"$set": {"cancel_requested": True, "updated_at": _now()}},
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+async def cancel_requested(db: Database, job_id: str) -> bool:
+    doc = await db.jobs.find_one({"_id": job_id}, projection={"cancel_requested": True})
+    return bool(doc and doc.get("cancel_requested"))
+
+
+async def overdue_jobs(db: Database, now: datetime, limit: int = 100) -> list[Document]:
+    """Active jobs past their deadline: stuck in a state nobody is moving them out of."""
+    found = db.jobs.find(
+        {"status": {"$in": list(ACTIVE_STATUSES)}, "deadline_at": {"$lt": now}},
+        projection={"_id": True, "status": True, "counts": True},
+    )
+    return await found.limit(limit).to_list()
 
 
 async def set_started_at(db: Database, job_id: str) -> None:
@@ -108,6 +155,7 @@ async def finish(
     *,
     counts: dict[str, int] | None = None,
     error: dict[str, str] | None = None,
+    coverage: dict[str, Any] | None = None,
 ) -> bool:
     """Move a non-final job to a final state. False when another attempt got there first."""
     now = _now()
@@ -119,9 +167,10 @@ async def finish(
     }
     if counts is not None:
         update.update({f"counts.{k}": v for k, v in counts.items()})
+    if coverage is not None:
+        update["coverage"] = coverage
     result = await db.jobs.update_one(
-        {"_id": job_id, "status": {"$in": [JobStatus.QUEUED.value, JobStatus.RUNNING.value]}},
-        {"$set": update},
+        {"_id": job_id, "status": {"$in": list(ACTIVE_STATUSES)}}, {"$set": update}
     )
     return result.modified_count == 1
 
@@ -177,9 +226,8 @@ async def events_after(
 
 
 async def final_event(db: Database, job_id: str) -> JobEvent | None:
-    doc = await db.events.find_one(
-        {"job_id": job_id, "key": {"$in": ["job.succeeded", "job.failed"]}}
-    )
+    keys = [e.value for e in FINAL_EVENTS.values()]
+    doc = await db.events.find_one({"job_id": job_id, "key": {"$in": keys}})
     return JobEvent.from_document(doc) if doc else None
 
 
@@ -194,12 +242,25 @@ def public_job(doc: Document) -> dict[str, Any]:
         "url": doc["url"],
         "adapter": doc["adapter"],
         "max_posts": doc["max_posts"],
+        "since": iso(doc.get("since")),
+        "session_id": doc.get("session_id"),
+        "block_resources": doc.get("block_resources", True),
+        "recipe_id": doc.get("recipe_id"),
         "status": doc["status"],
+        "cancel_requested": doc.get("cancel_requested", False),
         "attempts": doc.get("attempts", 0),
         "counts": doc.get("counts", {}),
+        "coverage": _iso_dict(doc.get("coverage")),
         "error": doc.get("error"),
+        "deadline_at": iso(doc.get("deadline_at")),
         "created_at": iso(doc.get("created_at")),
         "updated_at": iso(doc.get("updated_at")),
         "started_at": iso(doc.get("started_at")),
         "finished_at": iso(doc.get("finished_at")),
     }
+
+
+def _iso_dict(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in value.items()}

@@ -50,7 +50,7 @@ async def _watch(
             events.append(event)
             if on_event is not None:
                 await on_event(event)
-            if event["type"] in ("job.succeeded", "job.failed"):
+            if event["type"] in ("job.succeeded", "job.failed", "job.cancelled"):
                 break
     return events
 

@@ -20,7 +20,7 @@ from postwriter.storage.database import Database, open_database
 from tests.conftest import TEST_API_KEY
 
 AUTH = {"Authorization": f"Bearer {TEST_API_KEY}"}
-FINAL = ("job.succeeded", "job.failed")
+FINAL = ("job.succeeded", "job.failed", "job.cancelled")
 
 
 @dataclass
