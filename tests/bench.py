@@ -13,7 +13,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 from aiohttp import web
 from playwright.async_api import async_playwright
@@ -22,6 +21,7 @@ from postwriter.browser.pool import CHROMIUM_ARGS, BrowserPool
 from postwriter.browser.render import guard_context, open_page
 from postwriter.extract.registry import extract_posts
 from postwriter.models.post import Metrics, Post
+from postwriter.observability.procs import descendants_rss_kib
 from postwriter.security.egress import EgressPolicy
 from postwriter.settings import Settings
 from postwriter.storage.database import open_database
@@ -35,31 +35,6 @@ ROUNDS = int(os.environ.get("POSTWRITER_BENCH_ROUNDS", "3"))
 
 def say(name: str, value: float, unit: str, note: str = "") -> None:
     print(f"{name:<44} {value:>12.1f} {unit:<10} {note}", flush=True)
-
-
-def _tree_rss_kib(root: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        pid = int(entry.name)
-        children.setdefault(int(stat[1]), []).append(pid)
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                rss[pid] = int(line.split()[1])
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack.extend(children.get(pid, []))
-    return total
 
 
 class PeakRss:
@@ -78,7 +53,7 @@ class PeakRss:
 
     async def _sample(self) -> None:
         while True:
-            self.peak = max(self.peak, _tree_rss_kib(os.getpid()))
+            self.peak = max(self.peak, descendants_rss_kib(os.getpid(), include_root=True))
             await asyncio.sleep(0.05)
 
 

@@ -72,6 +72,7 @@ case "${1:-up}" in
     start fixture "$PY" -m tests.fixtures.site --host 127.0.0.1 --port "$FIXTURE_PORT"
     start api "$PY" -m postwriter api
     start consumer "$PY" -m postwriter consume scrape
+    start scheduler "$PY" -m postwriter schedule run
     wait_http "http://127.0.0.1:$FIXTURE_PORT/healthz" 30 fixture
     wait_http "http://127.0.0.1:$API_PORT/readyz" 60 api
     sleep 1
@@ -86,12 +87,13 @@ case "${1:-up}" in
     echo "Stop it with: make down"
     ;;
   down)
+    stop scheduler
     stop consumer
     stop api
     stop fixture
     ;;
   status)
-    for n in fixture api consumer; do alive "$n" && echo "$n: running" || echo "$n: stopped"; done
+    for n in fixture api consumer scheduler; do alive "$n" && echo "$n: running" || echo "$n: stopped"; done
     ;;
   *) echo "usage: $0 up|down|demo|status" >&2; exit 2 ;;
 esac

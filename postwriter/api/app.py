@@ -13,13 +13,14 @@ from prometheus_client.aiohttp import make_aiohttp_handler
 
 from postwriter.messaging.broker import open_broker
 from postwriter.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from postwriter.schedules import store as schedule_store
 from postwriter.security.egress import EgressPolicy
 from postwriter.services.events import EventSink
 from postwriter.services.reaper import run_reaper
 from postwriter.settings import Settings
 from postwriter.storage.database import open_database
 
-from . import deadletters, jobs, posts
+from . import deadletters, jobs, posts, schedules
 from .auth import auth_middleware
 from .errors import error_middleware
 from .hub import EventHub
@@ -69,6 +70,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     if not settings.api_keys:
         log.warning("POSTWRITER_API_KEYS is empty: every authenticated route answers 401")
     async with open_database(settings) as db, open_broker(settings) as broker:
+        await schedule_store.ensure_indexes(db)
         app[DATABASE] = db
         app[BROKER] = broker
         app[EVENTS] = EventSink(db, broker)
@@ -100,6 +102,7 @@ def make_app(settings: Settings) -> web.Application:
     app.add_routes(jobs.routes)
     app.add_routes(posts.routes)
     app.add_routes(deadletters.routes)
+    app.add_routes(schedules.routes)
     return app
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from aiohttp import web
 
 from postwriter.errors import InvalidRequest, NotFound, PostWriterError
-from postwriter.models.job import EventType, JobStatus, job_id_for_key, new_job_id
-from postwriter.observability.metrics import JOBS_FINISHED
+from postwriter.models.job import JobStatus, job_id_for_key, new_job_id
+from postwriter.services.finish import finish_job
 from postwriter.services.scrape_request import ScrapeRequest
 from postwriter.services.submission import submit_job
 from postwriter.storage import jobs
@@ -96,11 +96,7 @@ async def cancel_job(request: web.Request) -> web.Response:
     flagged = await jobs.request_cancel(db, job["_id"])
     if flagged is not None and flagged["status"] == JobStatus.QUEUED:
         counts = {"posts_found": 0, "posts_new": 0, "posts_updated": 0}
-        if await jobs.finish(db, job["_id"], JobStatus.CANCELLED, counts=counts):
-            JOBS_FINISHED.labels(status="cancelled", code="").inc()
-            await request.app[EVENTS].emit(
-                job["_id"], EventType.CANCELLED, {"counts": counts}, key=EventType.CANCELLED
-            )
+        await finish_job(db, request.app[EVENTS], job["_id"], JobStatus.CANCELLED, counts=counts)
     current = await jobs.get_job(db, job["_id"])
     assert current is not None
     return web.json_response(jobs.public_job(current), status=202)

@@ -15,7 +15,7 @@ async def fetch_html(settings: Settings, url: str, max_items: int = 100) -> tupl
     policy = EgressPolicy(settings.egress_allow)
     await policy.check(url)
     async with BrowserPool(settings) as pool, pool.context() as context:
-        await guard_context(context, policy)
+        await guard_context(context, policy, proxied=pool.proxied)
         page = await context.new_page()
         await open_page(page, url)
 

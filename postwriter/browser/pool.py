@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
@@ -14,6 +15,9 @@ from playwright.async_api import Error as PlaywrightError
 
 from postwriter.errors import BrowserCrashed
 from postwriter.observability.metrics import BROWSER_RESTARTS
+from postwriter.observability.procs import descendants_rss_kib
+from postwriter.security.egress import EgressPolicy
+from postwriter.security.proxy import CHROMIUM_PROXY_ARGS, EgressProxy
 from postwriter.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,13 +46,31 @@ class BrowserPool:
         self._lock = asyncio.Lock()
         self._active = 0
         self._pages_since_launch = 0
+        self._proxy: EgressProxy | None = None
+
+    @property
+    def proxied(self) -> bool:
+        """True when every request of the browser goes through the egress proxy."""
+        return self._proxy is not None
 
     async def __aenter__(self) -> BrowserPool:
-        self._playwright = await async_playwright().start()
+        if self._settings.egress_proxy:
+            # Lives as long as the pool; a relaunched Chromium reuses it.
+            self._proxy = EgressProxy(
+                EgressPolicy(self._settings.egress_allow),
+                connect_timeout=self._settings.connect_timeout_s,
+            )
+            await self._proxy.__aenter__()
         try:
-            await self._launch()
+            self._playwright = await async_playwright().start()
+            try:
+                await self._launch()
+            except BaseException:
+                await self._playwright.stop()
+                raise
         except BaseException:
-            await self._playwright.stop()
+            if self._proxy is not None:
+                await self._proxy.close()
             raise
         return self
 
@@ -58,11 +80,15 @@ class BrowserPool:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._browser is not None:
-            with contextlib.suppress(PlaywrightError):
-                await self._browser.close()
-        if self._playwright is not None:
-            await self._playwright.stop()
+        try:
+            if self._browser is not None:
+                with contextlib.suppress(PlaywrightError):
+                    await self._browser.close()
+            if self._playwright is not None:
+                await self._playwright.stop()
+        finally:
+            if self._proxy is not None:
+                await self._proxy.close()
 
     async def _launch(self) -> None:
         assert self._playwright is not None
@@ -70,7 +96,8 @@ class BrowserPool:
             self._browser = await self._playwright.chromium.launch(
                 executable_path=self._settings.chromium_path,
                 headless=True,
-                args=list(CHROMIUM_ARGS),
+                args=[*CHROMIUM_ARGS, *(CHROMIUM_PROXY_ARGS if self._proxy else ())],
+                proxy=self._proxy.playwright_proxy() if self._proxy else None,
                 timeout=self._settings.navigation_timeout_s * 1000,
             )
         except PlaywrightError as exc:
@@ -86,6 +113,11 @@ class BrowserPool:
                 await old.close()
         await self._launch()
 
+    @staticmethod
+    def browser_rss_mib() -> float:
+        """Memory of Chromium and the Playwright driver: every child process of ours."""
+        return descendants_rss_kib(os.getpid()) / 1024
+
     @property
     def connected(self) -> bool:
         return self._browser is not None and self._browser.is_connected()
@@ -99,11 +131,12 @@ class BrowserPool:
         async with self._lock:
             if self._browser is None or not self._browser.is_connected():
                 await self._relaunch("disconnected")
-            elif (
-                self._active == 0
-                and self._pages_since_launch >= self._settings.browser_recycle_pages
-            ):
-                await self._relaunch("recycle")
+            elif self._active == 0:
+                # Only between jobs: relaunching under a running job would kill its page.
+                if self._pages_since_launch >= self._settings.browser_recycle_pages:
+                    await self._relaunch("recycle")
+                elif self.browser_rss_mib() > self._settings.browser_max_rss_mb:
+                    await self._relaunch("rss")
             assert self._browser is not None
             try:
                 context = await self._browser.new_context(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from playwright.async_api import BrowserContext, Page, Request, Route
 from playwright.async_api import Error as PlaywrightError
@@ -32,9 +33,20 @@ _LOADING_JS = "() => document.querySelector('[role=\"progressbar\"]') !== null"
 
 
 async def guard_context(
-    context: BrowserContext, policy: EgressPolicy, *, block_heavy: bool = True
+    context: BrowserContext,
+    policy: EgressPolicy,
+    *,
+    block_heavy: bool = True,
+    proxied: bool = False,
 ) -> None:
-    """Every request of the context, sub-resources and redirects included, passes the policy."""
+    """Refuse early what the policy refuses, and block heavy resources.
+
+    Playwright does not call route handlers for redirect hops, so this is not the egress
+    guard: with `proxied` (the pool's egress proxy is on) it makes only the checks that need
+    no DNS (scheme, user info, literal addresses, localhost and metadata names; `file://`
+    navigations never reach the proxy); the proxy resolves each name once and connects to
+    the address it checked, redirects and sub-resources included.
+    """
     checked: dict[str, bool] = {}
 
     async def handle(route: Route, request: Request) -> None:
@@ -50,10 +62,15 @@ async def guard_context(
         allowed = checked.get(key)
         if allowed is None:
             try:
-                await policy.check(url)
+                if proxied:
+                    policy.check_static(url)
+                else:
+                    await policy.check(url)
                 allowed = True
             except BlockedDestination as exc:
-                log.warning("blocked request", extra={"url": key, "reason": exc.message})
+                # The host only: an origin may carry user:password@.
+                host = urlsplit(url).hostname
+                log.warning("blocked request", extra={"host": host, "reason": exc.message})
                 allowed = False
             checked[key] = allowed
         if allowed:
@@ -77,6 +94,9 @@ async def open_page(page: Page, url: str) -> int:
         raise PageLoadFailed(f"the page could not be loaded: {reason}") from None
     if response is None:
         raise PageLoadFailed(f"the page gave no response: {url}")
+    if response.status == 403 and response.headers.get("x-postwriter-egress") == "blocked":
+        # The egress proxy refused the page or one of its redirects.
+        raise BlockedDestination(f"the egress policy blocked {response.url}")
     if response.status >= 400:
         raise PageLoadFailed(f"the page answered HTTP {response.status}: {url}")
     return response.status

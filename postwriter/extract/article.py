@@ -20,7 +20,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import extruct  # type: ignore[import-untyped]
 from selectolax.lexbor import LexborHTMLParser
 
 from postwriter.extract.counts import parse_count
@@ -75,7 +74,7 @@ class Page:
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         if isinstance(value, dict) and set(value) <= {"@id", "@type"}:
-            return self.by_id.get(value.get("@id"), value)
+            return self.by_id.get(str(value.get("@id")), value)
         return value
 
     def meta(self, *keys: str) -> str:
@@ -113,13 +112,20 @@ def _nodes(data: Any) -> Iterator[dict[str, Any]]:
             queue.extend(v for v in item.values() if isinstance(v, (list, dict)))
 
 
+def _extruct() -> Any:
+    """extruct, imported on first use: it pulls in rdflib and mf2py (about 0.4 s)."""
+    import extruct  # type: ignore[import-untyped]
+
+    return extruct
+
+
 def _microdata(html: str, url: str) -> list[Any]:
     """Microdata items as JSON-LD-like dicts (extruct's "uniform" form)."""
     if "itemscope" not in html:
         return []
     try:
-        data = extruct.extract(html, base_url=url, syntaxes=["microdata"], uniform=True)
-    except Exception:  # noqa: BLE001 - a third-party parser on untrusted markup
+        data = _extruct().extract(html, base_url=url, syntaxes=["microdata"], uniform=True)
+    except Exception:  # a third-party parser on untrusted markup: nothing rather than a crash
         return []
     items: list[Any] = data.get("microdata") or []
     for node in _nodes(items):
@@ -133,8 +139,8 @@ def _open_graph(html: str, url: str) -> dict[str, list[str]]:
     if "og:" not in html and "article:" not in html:
         return {}
     try:
-        data = extruct.extract(html, base_url=url, syntaxes=["opengraph"], uniform=False)
-    except Exception:  # noqa: BLE001 - a third-party parser on untrusted markup
+        data = _extruct().extract(html, base_url=url, syntaxes=["opengraph"], uniform=False)
+    except Exception:  # a third-party parser on untrusted markup: nothing rather than a crash
         return {}
     found: dict[str, list[str]] = {}
     for block in data.get("opengraph") or []:
@@ -247,7 +253,12 @@ def _metrics(node: dict[str, Any]) -> Metrics:
             kind, _, count = legacy.rpartition(":")
             add(_action(kind), _number(count.strip()))
     add("comments", _number(node.get("commentCount")))
-    return Metrics(**found)
+    return Metrics(
+        reactions=found.get("reactions"),
+        comments=found.get("comments"),
+        shares=found.get("shares"),
+        views=found.get("views"),
+    )
 
 
 def _compose(headline: str, body: str) -> str:

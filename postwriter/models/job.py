@@ -40,6 +40,10 @@ FINAL_EVENTS = {
     JobStatus.FAILED: EventType.FAILED,
     JobStatus.CANCELLED: EventType.CANCELLED,
 }
+# Every final event is logged under this one key: whichever of succeeded, failed or
+# cancelled is written first is the only one (FerretDB's conditional updates can let two
+# writers both "win" a state change; its unique indexes cannot be raced).
+FINAL_EVENT_KEY = "final"
 ADAPTERS = ("auto", "facebook", "article", "feed", "recipe")
 
 

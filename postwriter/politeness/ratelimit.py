@@ -85,12 +85,14 @@ class DomainState:
 
 @dataclass(frozen=True, slots=True)
 class Windows:
-    """The limits: at most `per_window` grants in any `window_s`, `per_long` in `long_s`."""
+    """The limits: at most `per_window` grants in any `window_s`, `per_long` in `long_s`,
+    and at least `spacing_s` between two grants."""
 
     per_window: int
     window_s: float
     per_long: int
     long_s: float
+    spacing_s: float = 0.0
 
     @property
     def tracked(self) -> int:
@@ -101,9 +103,10 @@ def next_slot(grants: Sequence[float], now: float, windows: Windows) -> float:
     """The earliest time at or after `now` when one more grant keeps both windows in limit.
 
     `grants` is sorted. A grant at `t` is allowed when fewer than `limit` grants lie in the
-    half-open window `(t - length, t]`; grants are never placed before the newest one.
+    half-open window `(t - length, t]`, and no grant is nearer than `spacing_s` before it;
+    grants are never placed before the newest one.
     """
-    at = max(now, grants[-1]) if grants else now
+    at = max(now, grants[-1] + windows.spacing_s) if grants else now
     for limit, length in (
         (windows.per_window, windows.window_s),
         (windows.per_long, windows.long_s),
@@ -133,7 +136,9 @@ class DomainRateLimiter:
     `clock` gives seconds since the epoch and must agree across processes (NTP); `sleep`
     waits. Both are injectable, so tests drive the limiter with a fake clock. `window_s` is
     the short window (60 s by default) and `long_window_s` the long one (60 short windows by
-    default); tests shrink them.
+    default); tests shrink them. Grants are spread at least `min_interval_s` apart (by
+    default `window_s / per_minute`, one every 3 s at 20 a minute), so a domain sees a
+    steady pace rather than bursts, and racing processes take turns; 0 allows bursts.
     """
 
     def __init__(
@@ -146,6 +151,7 @@ class DomainRateLimiter:
         backoff_max_s: float = 1800.0,
         window_s: float = 60.0,
         long_window_s: float | None = None,
+        min_interval_s: float | None = None,
         clock: Clock = time.time,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
@@ -156,6 +162,8 @@ class DomainRateLimiter:
             raise ValueError(f"per_minute and per_hour must be at most {MAX_TRACKED}")
         if window_s <= 0 or (long_window_s is not None and long_window_s <= 0):
             raise ValueError("window lengths must be positive")
+        if min_interval_s is not None and min_interval_s < 0:
+            raise ValueError("min_interval_s must not be negative")
         if not 0 < backoff_min_s <= backoff_max_s:
             raise ValueError("need 0 < backoff_min_s <= backoff_max_s")
         self._coll = collection
@@ -164,6 +172,7 @@ class DomainRateLimiter:
             window_s=window_s,
             per_long=per_hour,
             long_s=60.0 * window_s if long_window_s is None else long_window_s,
+            spacing_s=window_s / per_minute if min_interval_s is None else min_interval_s,
         )
         self._backoff = (backoff_min_s, backoff_max_s)
         self._clock = clock
@@ -215,19 +224,27 @@ class DomainRateLimiter:
 
         The first strike blocks for `backoff_min_s`, each further one doubles it up to
         `backoff_max_s`. A penalty while a backoff is running (pages granted before it, seen
-        failing after) does not add a strike. `retry_after_s` (a Retry-After header) makes
-        the backoff at least that long, within `backoff_max_s`.
+        failing after) neither adds a strike nor extends it. `retry_after_s` (a Retry-After
+        header) makes the backoff at least that long, within `backoff_max_s`.
         """
         key = domain_key(domain)
         conflicts = 0
         while True:
             now = self._clock()
             state = await self._latest(key)
-            strikes = state.strikes if state.blocked_until > now else state.strikes + 1
-            delay = backoff_delay(strikes, *self._backoff)
-            if retry_after_s is not None:
-                delay = max(delay, min(retry_after_s, self._backoff[1]))
-            until = max(state.blocked_until, now + delay)
+            retry_after = None if retry_after_s is None else min(retry_after_s, self._backoff[1])
+            if state.blocked_until > now:
+                # Already backing off: same strike; only a longer Retry-After extends it.
+                strikes = state.strikes
+                until = state.blocked_until
+                if retry_after is not None:
+                    until = max(until, now + retry_after)
+                if until == state.blocked_until:
+                    return until
+            else:
+                strikes = state.strikes + 1
+                delay = backoff_delay(strikes, *self._backoff)
+                until = now + max(delay, retry_after or 0.0)
             changes: Document = {
                 "strikes": strikes,
                 "blocked_until": until,

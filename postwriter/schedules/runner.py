@@ -37,6 +37,7 @@ from postwriter.models.job import EventType, JobStatus
 from postwriter.schedules import cron
 from postwriter.schedules.store import collection as schedules
 from postwriter.services.events import EventSink
+from postwriter.services.finish import finish_job
 from postwriter.settings import Settings
 from postwriter.storage import jobs
 from postwriter.storage.database import Database, Document
@@ -259,10 +260,7 @@ class Scheduler:
     async def _fail(self, job_id: str, reason: str) -> None:
         error = {"code": "invalid_request", "message": f"scheduled request rejected: {reason}"}
         log.error("scheduled job failed", extra={"job_id": job_id, "error": reason})
-        if await jobs.finish(self._db, job_id, JobStatus.FAILED, error=error):
-            await self._events.emit(
-                job_id, EventType.FAILED, {"error": error}, key=EventType.FAILED
-            )
+        await finish_job(self._db, self._events, job_id, JobStatus.FAILED, error=error)
 
     # -- repair -----------------------------------------------------------------------------
 

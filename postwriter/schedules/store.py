@@ -163,6 +163,32 @@ async def create_schedule(
     return doc
 
 
+async def create_schedule_from(
+    db: Database, policy: EgressPolicy, fields: Mapping[str, Any], *, now: datetime | None = None
+) -> Document:
+    """Create from an API body or CLI options: `name`, `url`, `cron` required; the other
+    fields of `EDITABLE` optional; anything else is refused."""
+    unknown = sorted(set(fields) - set(EDITABLE))
+    if unknown:
+        raise InvalidRequest(f"unknown field: {unknown[0]}", field=unknown[0])
+    for required in ("name", "url", "cron"):
+        if required not in fields:
+            raise InvalidRequest(f"{required} is required", field=required)
+    return await create_schedule(
+        db,
+        policy,
+        name=fields["name"],
+        url=fields["url"],
+        cron_expr=fields["cron"],
+        timezone=fields.get("timezone"),
+        adapter=fields.get("adapter", "auto"),
+        max_posts=fields.get("max_posts", DEFAULT_MAX_POSTS),
+        enabled=fields.get("enabled", True),
+        session_id=fields.get("session_id"),
+        now=now,
+    )
+
+
 async def get_schedule(db: Database, schedule_id: str) -> Document | None:
     return await collection(db).find_one({"_id": schedule_id})
 
@@ -271,6 +297,13 @@ async def delete_schedule(db: Database, schedule_id: str) -> bool:
     """True when it existed. Jobs it already created are kept."""
     result = await collection(db).delete_one({"_id": check_id(schedule_id)})
     return result.deleted_count == 1
+
+
+async def jobs_of_schedule(db: Database, schedule_id: str, limit: int = 20) -> list[Document]:
+    """The jobs a schedule created, newest tick first (`storage.jobs.public_job` shows one)."""
+    limit = max(1, min(limit, LIST_LIMIT_MAX))
+    found = db.jobs.find({"schedule_id": schedule_id}).sort("scheduled_for", DESCENDING)
+    return await found.limit(limit).to_list()
 
 
 def public_schedule(doc: Document) -> dict[str, Any]:

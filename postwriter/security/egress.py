@@ -22,6 +22,9 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 RESOLVE_TIMEOUT_S = 5.0
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Never globally routable although Python's `is_global` says so: IPv4-compatible IPv6
+# (deprecated, `::a.b.c.d`) and local-use NAT64 (RFC 8215).
+_NEVER_PUBLIC = (ipaddress.ip_network("::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 _METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data"}
 # Characters that never belong in a `host:port` proxy target.
 _AUTHORITY_FORBIDDEN = frozenset("/\\?#@%\x7f")
@@ -51,6 +54,8 @@ def is_public(address: IPAddress) -> bool:
     inner = embedded_ipv4(address)
     if inner is not None:
         return is_public(inner)
+    if any(address in net for net in _NEVER_PUBLIC):
+        return False
     return address.is_global and not address.is_multicast
 
 

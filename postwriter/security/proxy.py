@@ -20,6 +20,8 @@ import hmac
 import logging
 import secrets
 import socket
+from dataclasses import dataclass
+from http import HTTPStatus
 from types import TracebackType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -54,28 +56,10 @@ MAX_HEADERS = 100
 BUFFER = 64 * 1024
 # Headers that belong to one hop; never forwarded (Transfer-Encoding is kept: the body is
 # relayed as it comes, so its framing must stay with it).
-_HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "upgrade",
-    }
-)
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    403: "Forbidden",
-    407: "Proxy Authentication Required",
-    431: "Request Header Fields Too Large",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
+_HOP_BY_HOP = frozenset(("connection", "keep-alive", "te", "trailer", "upgrade")) | {
+    "proxy-authenticate", "proxy-authorization", "proxy-connection",
+}  # fmt: skip
+_CONTROLS = frozenset(chr(c) for c in (*range(0, 9), *range(10, 32), 127))
 
 
 class _Refused(Exception):
@@ -88,11 +72,11 @@ class _Refused(Exception):
         self.decision = decision
 
 
+@dataclass(frozen=True, slots=True)
 class _Head:
-    def __init__(self, method: str, target: str, headers: list[tuple[str, str]]) -> None:
-        self.method = method
-        self.target = target
-        self.headers = headers
+    method: str
+    target: str
+    headers: list[tuple[str, str]]
 
     def get(self, name: str) -> str | None:
         name = name.lower()
@@ -231,24 +215,28 @@ class EgressProxy:
             if len(exc.partial) >= MAX_HEAD_BYTES:
                 raise _Refused(431, "request head too large", "invalid") from None
             raise
-        except TimeoutError:
-            raise _Refused(400, "request head not received in time", "invalid") from None
-        try:
-            text = raw[:-4].decode("ascii")
-        except UnicodeDecodeError:
-            raise _Refused(400, "request head is not ASCII", "invalid") from None
-        lines = text.split("\r\n")
+        # A head that does not come in time (an unused preconnect, a stalled client) gets
+        # no answer: the TimeoutError closes the connection quietly.
+        # Latin-1 keeps every byte (cookies may carry UTF-8); the request line and header
+        # names must be printable ASCII, values free of control characters.
+        lines = raw[:-4].decode("latin-1").split("\r\n")
         parts = lines[0].split(" ")
-        if len(parts) != 3 or not parts[0].isalpha() or parts[2] not in ("HTTP/1.1", "HTTP/1.0"):
+        if (
+            len(parts) != 3
+            or not parts[0].isascii()
+            or not parts[0].isalpha()
+            or not _printable(parts[1])
+            or parts[2] not in ("HTTP/1.1", "HTTP/1.0")
+        ):
             raise _Refused(400, "malformed request line", "invalid")
         if len(lines) - 1 > MAX_HEADERS:
             raise _Refused(431, "too many headers", "invalid")
         headers: list[tuple[str, str]] = []
         for line in lines[1:]:
             name, sep, value = line.partition(":")
-            if not sep or not name or name != name.strip() or "\n" in line or "\r" in line:
+            if not sep or not _printable(name) or any(c in _CONTROLS for c in value):
                 raise _Refused(400, "malformed header", "invalid")
-            headers.append((name, value.strip()))
+            headers.append((name, value.strip(" \t")))
         return _Head(parts[0].upper(), parts[1], headers)
 
     def _authorize(self, head: _Head) -> None:
@@ -263,7 +251,7 @@ class EgressProxy:
         try:
             return self._policy.parse_authority(head.target, "https")
         except BlockedDestination as exc:
-            raise self._blocked(head.target, exc) from None
+            raise self._blocked(_loggable(head.target), exc) from None
 
     def _forward_request(self, head: _Head) -> tuple[Destination, bytes]:
         """The checked destination and the origin-form request head to send upstream."""
@@ -288,7 +276,7 @@ class EgressProxy:
                 continue
             lines.append(f"{name}: {value}")
         lines.append("Connection: close")
-        return dest, ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+        return dest, ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
     def _blocked(self, where: str, exc: BlockedDestination | ValueError) -> _Refused:
         reason = exc.message if isinstance(exc, BlockedDestination) else "malformed URL"
@@ -418,7 +406,7 @@ class EgressProxy:
     async def _refuse(self, writer: asyncio.StreamWriter, status: int, reason: str) -> None:
         body = (reason + "\n").encode()
         head = [
-            f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}",
+            f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
             "Content-Type: text/plain; charset=utf-8",
             f"Content-Length: {len(body)}",
             "Cache-Control: no-store",
@@ -433,21 +421,26 @@ class EgressProxy:
             await self._drain(writer)
 
     def _count(self, decision: str) -> None:
-        if decision == "allowed":
-            self.allowed += 1
-        elif decision == "blocked":
-            self.blocked += 1
-        elif decision == "unauthorized":
-            self.unauthorized += 1
-        elif decision == "invalid":
-            self.invalid += 1
+        if decision in ("allowed", "blocked", "unauthorized", "invalid"):
+            setattr(self, decision, getattr(self, decision) + 1)
         EGRESS_REQUESTS.labels(decision=decision).inc()
+
+
+def _printable(text: str) -> bool:
+    """Non-empty visible ASCII, no spaces."""
+    return bool(text) and all(32 < ord(c) < 127 for c in text)
 
 
 def _where(target: str) -> str:
     """`host:port` of an absolute URL for logs; never the user info or the path."""
     try:
         parts = urlsplit(target)
-        return f"{parts.hostname or '?'}:{parts.port or 80}"
+        return _loggable(f"{parts.hostname or '?'}:{parts.port or 80}")
     except ValueError:
         return "?"
+
+
+def _loggable(authority: str) -> str:
+    """A `host:port` fit for a log line: no user info, printable, bounded."""
+    text = authority.rpartition("@")[2][:260]
+    return "".join(c if 32 < ord(c) < 127 else "?" for c in text)

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from pymongo.errors import PyMongoError
 
-from postwriter.models.job import EventType, JobStatus
-from postwriter.observability.metrics import JOBS_FINISHED
+from postwriter.models.job import JobStatus
 from postwriter.services.events import EventSink
+from postwriter.services.finish import finish_job, repair_from_final_event
 from postwriter.storage import jobs
 from postwriter.storage.database import Database
 
@@ -23,17 +23,18 @@ async def reap_once(db: Database, events: EventSink, now: datetime | None = None
     now = now or datetime.now(UTC)
     reaped = 0
     for job in await jobs.overdue_jobs(db, now):
+        if await repair_from_final_event(db, job["_id"]):
+            continue  # it did finish; only the job document lagged behind
         was = job["status"]
         error = {
             "code": DEADLINE_CODE,
             "message": f"the job stayed {was} past its deadline; no consumer finished it",
         }
-        if await jobs.finish(db, job["_id"], JobStatus.FAILED, error=error):
+        if await finish_job(
+            db, events, job["_id"], JobStatus.FAILED, error=error, counts=job.get("counts")
+        ):
             reaped += 1
-            JOBS_FINISHED.labels(status="failed", code=DEADLINE_CODE).inc()
             log.warning("reaped job", extra={"job_id": job["_id"], "was": was})
-            data = {"error": error, "counts": job.get("counts", {})}
-            await events.emit(job["_id"], EventType.FAILED, data, key=EventType.FAILED)
     return reaped
 
 

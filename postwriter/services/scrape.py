@@ -22,10 +22,9 @@ from postwriter.errors import (
     Timeout,
 )
 from postwriter.extract.registry import extract_posts
-from postwriter.models.job import FINAL_EVENTS, EventType, JobStatus
+from postwriter.models.job import EventType, JobStatus
 from postwriter.models.post import Post
 from postwriter.observability.metrics import (
-    JOBS_FINISHED,
     JOBS_IN_PROGRESS,
     PAGES_LOADED,
     POSTS_STORED,
@@ -33,6 +32,7 @@ from postwriter.observability.metrics import (
 )
 from postwriter.security.egress import EgressPolicy
 from postwriter.services.events import EventSink
+from postwriter.services.finish import finish_job, repair_from_final_event
 from postwriter.services.scrape_request import ScrapeRequest
 from postwriter.settings import Settings
 from postwriter.storage import jobs
@@ -159,10 +159,7 @@ class Scraper:
         if job["status"] in (JobStatus.QUEUED, JobStatus.RUNNING) and job.get("cancel_requested"):
             await self._finish(request, JobStatus.CANCELLED)
             return
-        status = JobStatus(job["status"])
-        if status.is_final and await jobs.final_event(self._db, request.job_id) is None:
-            data = {"counts": job.get("counts"), "error": job.get("error")}
-            await self._emit(request, FINAL_EVENTS[status], data, key=FINAL_EVENTS[status])
+        await repair_from_final_event(self._db, request.job_id)
 
     async def _finish(
         self,
@@ -179,17 +176,17 @@ class Scraper:
         if exc is not None:
             error = {"code": exc.code, "message": exc.message}
             log.info("job failed", extra={"job_id": request.job_id, "code": exc.code})
-        done = await jobs.finish(
-            self._db, request.job_id, status, counts=counts, error=error, coverage=report
+        await finish_job(
+            self._db,
+            self._events,
+            request.job_id,
+            status,
+            counts=counts,
+            error=error,
+            coverage=report,
+            data={"coverage": _jsonable(report)},
+            correlation_id=request.correlation_id,
         )
-        if not done:
-            return  # another attempt, the API or the reaper got there first
-        JOBS_FINISHED.labels(status=status.value, code=error["code"] if error else "").inc()
-        data: dict[str, Any] = {"counts": counts, "coverage": _jsonable(report)}
-        if error is not None:
-            data["error"] = error
-        event = FINAL_EVENTS[status]
-        await self._emit(request, event, data, key=event)
 
     async def _scrape(self, request: ScrapeRequest) -> int:
         """Render, scroll, extract and store; returns the pages loaded."""
@@ -197,7 +194,12 @@ class Scraper:
         attempt = _Attempt(request, datetime.now(UTC), request.adapter)
         try:
             async with self._pool.context() as context:
-                await guard_context(context, self._policy, block_heavy=request.block_resources)
+                await guard_context(
+                    context,
+                    self._policy,
+                    block_heavy=request.block_resources,
+                    proxied=self._pool.proxied,
+                )
                 page = await context.new_page()
                 status = await open_page(page, request.url)
                 self._pool.count_page()

@@ -1,173 +1,78 @@
 """The session vault: one path from a cookie file to a job's browser context.
 
-import (parse → validate → seal) → MongoDB `sessions` → `cookies_for` (open) → the job's
-context. A stored document holds one sealed record (AES-256-GCM, see
-`postwriter.security.keyring`) and metadata (platform, name, status, cookie count,
-domains, earliest expiry, key id); no cookie name or value is stored in the clear. The
-associated data binds each record to its session id and platform, so a record copied onto
-another session does not open.
+import (parse → validate → seal) → MongoDB `sessions` → `load` / `cookies_for` (open) →
+`postwriter.sessions.browser.apply_session` → the job's own context. A stored document holds
+one sealed record (AES-256-GCM, see `postwriter.security.keyring`) and metadata (platform,
+name, status, cookie count, domains, earliest expiry, key id); no cookie name or value is
+stored in the clear. The associated data binds each record to its session id and platform.
 
-Works on MongoDB 7 and FerretDB 1.24: single-document conditional writes only.
+Storage is append-only, because FerretDB 1.24 evaluates an update's filter and writes the
+document in two steps, so a conditional update can silently undo a concurrent one. Every
+change (import, rotation, status, delete) inserts the session's next version
+`{_id: "<session_id>:<seq>", session_id, seq, ...}`; the unique `_id` makes that insert
+atomic on MongoDB 7 and FerretDB alike, and a writer that loses the race re-reads and
+tries again. The newest version is the session; older ones are removed after each write.
 """
 
 from __future__ import annotations
 
 import builtins
-import json
 import logging
-import re
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from postwriter.errors import DecryptionFailed, InvalidRequest, NotFound
+from postwriter.errors import DecryptionFailed, InvalidRequest, NotFound, ServiceUnavailable
 from postwriter.security.keyring import KeyRing, SealedRecord
 from postwriter.sessions.cookies import Cookie, cookie_domains, earliest_expiry, parse_cookies
+from postwriter.sessions.models import (
+    MAX_REASON,
+    RotationReport,
+    SessionInfo,
+    check_name,
+    check_platform,
+    check_session_id,
+    open_payload,
+    seal_payload,
+    session_aad,
+)
 from postwriter.storage.database import Database, Document
+
+__all__ = ["COLLECTION", "RotationReport", "SessionInfo", "SessionVault", "session_aad"]
 
 log = logging.getLogger(__name__)
 
 COLLECTION = "sessions"
-AAD_PREFIX = b"postwriter.session.v1\x00"
-PAYLOAD_VERSION = 1
-MAX_NAME = 100
-MAX_REASON = 200
-_PLATFORM = re.compile(r"[a-z][a-z0-9_-]{0,31}")
-_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_ROTATE_ATTEMPTS = 3
+WRITE_ATTEMPTS = 10
+TOMBSTONE_TTL = timedelta(hours=1)
+_METADATA_ONLY = {"sealed.nonce": 0, "sealed.ciphertext": 0}
 
-Status = Literal["active", "stale"]
+# Given the newest version (or None), the fields of the next one, or None to write nothing.
+Change = Callable[[Document | None], Document | None]
 
 
-def session_aad(session_id: str, platform: str) -> bytes:
-    """The associated data of a session's record: it fails to open anywhere else."""
-    return AAD_PREFIX + session_id.encode() + b"\x00" + platform.encode()
+def _ms(moment: datetime) -> datetime:
+    """BSON dates keep milliseconds; truncate so what is returned equals what is read back."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return _ms(datetime.now(UTC))
 
 
-def _aware(value: Any) -> datetime | None:
-    if not isinstance(value, datetime):
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+def _live(doc: Document | None) -> Document | None:
+    return None if doc is None or doc.get("deleted") else doc
 
 
-@dataclass(frozen=True, slots=True)
-class SessionInfo:
-    """What may be shown about a session: never a cookie name or value."""
-
-    session_id: str
-    platform: str
-    name: str
-    status: Status
-    stale_reason: str | None
-    cookie_count: int
-    domains: tuple[str, ...]
-    earliest_expiry: datetime | None
-    key_id: str
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def from_document(cls, doc: Mapping[str, Any]) -> SessionInfo:
-        sealed = doc.get("sealed") or {}
-        created = _aware(doc.get("created_at")) or datetime.fromtimestamp(0, UTC)
-        return cls(
-            session_id=str(doc["_id"]),
-            platform=str(doc.get("platform", "")),
-            name=str(doc.get("name", "")),
-            status="stale" if doc.get("status") == "stale" else "active",
-            stale_reason=doc.get("stale_reason"),
-            cookie_count=int(doc.get("cookie_count", 0)),
-            domains=tuple(doc.get("domains") or ()),
-            earliest_expiry=_aware(doc.get("earliest_expiry")),
-            key_id=str(sealed.get("kid", "")),
-            created_at=created,
-            updated_at=_aware(doc.get("updated_at")) or created,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        expiry = self.earliest_expiry
-        return {
-            "session_id": self.session_id,
-            "platform": self.platform,
-            "name": self.name,
-            "status": self.status,
-            "stale_reason": self.stale_reason,
-            "cookie_count": self.cookie_count,
-            "domains": list(self.domains),
-            "earliest_expiry": expiry.isoformat() if expiry else None,
-            "key_id": self.key_id,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class RotationReport:
-    re_encrypted: int
-    already_current: int
-    failed: int
-    failed_ids: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "re_encrypted": self.re_encrypted,
-            "already_current": self.already_current,
-            "failed": self.failed,
-            "failed_ids": list(self.failed_ids),
-        }
-
-
-def _check_platform(platform: str) -> str:
-    if not _PLATFORM.fullmatch(platform):
-        raise InvalidRequest(
-            "platform must be 1-32 lowercase letters, digits, '_' or '-'", field="platform"
-        )
-    return platform
-
-
-def _check_session_id(session_id: str) -> str:
-    if not _SESSION_ID.fullmatch(session_id):
-        raise InvalidRequest(
-            "session_id must be 1-64 letters, digits, '_' or '-'", field="session_id"
-        )
-    return session_id
-
-
-def _check_name(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > MAX_NAME or not name.isprintable():
-        raise InvalidRequest(f"name must be 1-{MAX_NAME} printable characters", field="name")
-    return name
-
-
-def _seal_payload(cookies: builtins.list[Cookie]) -> bytes:
-    return json.dumps(
-        {"v": PAYLOAD_VERSION, "cookies": cookies}, separators=(",", ":"), ensure_ascii=False
-    ).encode()
-
-
-def _open_payload(plaintext: bytes, session_id: str) -> builtins.list[Cookie]:
-    try:
-        payload = json.loads(plaintext)
-    except ValueError:
-        payload = None
-    if (
-        not isinstance(payload, dict)
-        or payload.get("v") != PAYLOAD_VERSION
-        or not isinstance(payload.get("cookies"), builtins.list)
-    ):
-        raise DecryptionFailed(f"session {session_id}: the decrypted payload is not readable")
-    return cast(builtins.list[Cookie], payload["cookies"])
+def _carry(doc: Mapping[str, Any], **changes: Any) -> Document:
+    """The next version's fields: everything but the version bookkeeping, then `changes`."""
+    skip = {"_id", "session_id", "seq", "vid", "parent", "written_at"}
+    return {**{k: v for k, v in doc.items() if k not in skip}, **changes}
 
 
 class SessionVault:
@@ -186,8 +91,62 @@ class SessionVault:
         return self._db.db[COLLECTION]
 
     async def ensure_indexes(self) -> None:
-        """Idempotent; plain indexes only (MongoDB 7 and FerretDB 1.24)."""
-        await self.collection.create_index([("created_at", ASCENDING)], name="oldest_first")
+        """Idempotent; plain and unique indexes only (MongoDB 7 and FerretDB 1.24)."""
+        await self.collection.create_index(
+            [("session_id", ASCENDING), ("seq", ASCENDING)], unique=True, name="session_seq"
+        )
+
+    # ---- versions ------------------------------------------------------------------
+
+    async def _latest(self, session_id: str, projection: Document | None = None) -> Document | None:
+        cursor = self.collection.find({"session_id": session_id}, projection)
+        docs = await cursor.sort("seq", DESCENDING).limit(1).to_list()
+        return docs[0] if docs else None
+
+    async def _append(self, session_id: str, change: Change) -> Document | None:
+        """Insert the session's next version built by `change` from the newest one."""
+        for _ in range(WRITE_ATTEMPTS):
+            current = await self._latest(session_id)
+            fields = change(current)
+            if fields is None:
+                return None
+            seq = int(current["seq"]) + 1 if current else 1
+            doc: Document = {
+                **fields,
+                "_id": f"{session_id}:{seq:010d}",
+                "session_id": session_id,
+                "seq": seq,
+                "vid": uuid.uuid4().hex,
+                "parent": current["vid"] if current else None,
+                "written_at": _now(),
+            }
+            try:
+                await self.collection.insert_one(doc)
+            except DuplicateKeyError:
+                continue  # another writer took this seq: build again on the newest
+            if await self._superseded(doc):
+                await self.collection.delete_one({"_id": doc["_id"], "vid": doc["vid"]})
+                continue
+            await self.collection.delete_many({"session_id": session_id, "seq": {"$lt": seq}})
+            return doc
+        raise ServiceUnavailable(f"session {session_id}: too many concurrent changes; try again")
+
+    async def _superseded(self, doc: Document) -> bool:
+        """True if `doc` filled a gap below a newer version that was not built on it.
+
+        A slow writer can take a seq whose earlier holder was already cleaned away under a
+        newer version; its version would then never be seen, so it withdraws and retries.
+        """
+        newer = await self.collection.find_one(
+            {"session_id": doc["session_id"], "seq": {"$gt": doc["seq"]}},
+            {"seq": 1, "parent": 1},
+            sort=[("seq", ASCENDING)],
+        )
+        return newer is not None and not (
+            newer["seq"] == doc["seq"] + 1 and newer.get("parent") == doc["vid"]
+        )
+
+    # ---- public API ----------------------------------------------------------------
 
     async def import_cookies(
         self,
@@ -202,34 +161,37 @@ class SessionVault:
         A given `session_id` that exists is replaced (cookies, name; status back to
         active) provided it belongs to the same platform.
         """
-        platform = _check_platform(platform)
-        name = _check_name(name)
-        session_id = _check_session_id(session_id) if session_id else uuid.uuid4().hex
+        platform = check_platform(platform)
+        name = check_name(name)
+        session_id = check_session_id(session_id) if session_id else uuid.uuid4().hex
         cookies = parse_cookies(data, fmt)
-        sealed = self._keyring.encrypt(_seal_payload(cookies), session_aad(session_id, platform))
+        sealed = self._keyring.encrypt(seal_payload(cookies), session_aad(session_id, platform))
         expiry = earliest_expiry(cookies)
         now = _now()
-        fields: Document = {
-            "platform": platform,
-            "name": name,
-            "status": "active",
-            "stale_reason": None,
-            "cookie_count": len(cookies),
-            "domains": cookie_domains(cookies),
-            "earliest_expiry": datetime.fromtimestamp(expiry, UTC) if expiry else None,
-            "sealed": sealed.to_document(),
-            "updated_at": now,
-        }
-        try:
-            await self.collection.update_one(
-                {"_id": session_id, "platform": platform},
-                {"$set": fields, "$setOnInsert": {"created_at": now}},
-                upsert=True,
-            )
-        except DuplicateKeyError:
-            raise InvalidRequest(
-                f"session {session_id} belongs to another platform", field="session_id"
-            ) from None
+
+        def change(current: Document | None) -> Document:
+            live = _live(current)
+            if live is not None and live.get("platform") != platform:
+                raise InvalidRequest(
+                    f"session {session_id} belongs to another platform", field="session_id"
+                )
+            return {
+                "platform": platform,
+                "name": name,
+                "status": "active",
+                "stale_reason": None,
+                "cookie_count": len(cookies),
+                "domains": cookie_domains(cookies),
+                "earliest_expiry": _ms(datetime.fromtimestamp(expiry, UTC)) if expiry else None,
+                "sealed": sealed.to_document(),
+                "revision": uuid.uuid4().hex[:16],
+                "created_at": live["created_at"] if live else now,
+                "updated_at": now,
+                "change": "import",
+            }
+
+        doc = await self._append(session_id, change)
+        assert doc is not None
         log.info(
             "session imported",
             extra={
@@ -239,25 +201,46 @@ class SessionVault:
                 "kid": sealed.kid,
             },
         )
-        info = await self.get(session_id)
-        if info is None:  # deleted between the write and the read
-            raise NotFound(f"session {session_id} not found", field="session_id")
-        return info
+        return SessionInfo.from_document(doc)
 
     async def get(self, session_id: str) -> SessionInfo | None:
-        doc = await self.collection.find_one({"_id": session_id})
+        doc = _live(await self._latest(session_id, _METADATA_ONLY))
         return SessionInfo.from_document(doc) if doc else None
 
     async def list(self, limit: int = 1000) -> builtins.list[SessionInfo]:
-        cursor = self.collection.find({}, {"sealed.nonce": 0, "sealed.ciphertext": 0})
-        docs = await cursor.sort("created_at", ASCENDING).limit(limit).to_list()
-        return [SessionInfo.from_document(doc) for doc in docs]
+        """Every session, oldest first."""
+        docs = await self.collection.find({}, _METADATA_ONLY).to_list()
+        newest: dict[str, Document] = {}
+        for doc in docs:
+            seen = newest.get(doc["session_id"])
+            if seen is None or doc["seq"] > seen["seq"]:
+                newest[doc["session_id"]] = doc
+        infos = [SessionInfo.from_document(d) for d in newest.values() if not d.get("deleted")]
+        return sorted(infos, key=lambda i: (i.created_at, i.session_id))[:limit]
 
     async def delete(self, session_id: str) -> bool:
-        result = await self.collection.delete_one({"_id": session_id})
-        if result.deleted_count:
+        """Remove a session (its cookies are gone at once); False if there was none.
+
+        A tombstone version stays for an hour so that a writer that read the session
+        before the delete cannot bring it back.
+        """
+        existed = False
+
+        def change(current: Document | None) -> Document | None:
+            nonlocal existed
+            live = _live(current)
+            existed = live is not None
+            if live is None:
+                return None
+            return {"deleted": True, "platform": live.get("platform"), "change": "delete"}
+
+        await self._append(session_id, change)
+        await self.collection.delete_many(
+            {"deleted": True, "written_at": {"$lt": _now() - TOMBSTONE_TTL}}
+        )
+        if existed:
             log.info("session deleted", extra={"session_id": session_id})
-        return result.deleted_count == 1
+        return existed
 
     async def cookies_for(self, session_id: str) -> builtins.list[Cookie]:
         """Open a session's cookies for one job's browser context.
@@ -271,54 +254,82 @@ class SessionVault:
 
     async def load(self, session_id: str) -> tuple[SessionInfo, builtins.list[Cookie]]:
         """The session's metadata and its opened cookies, from one read."""
-        doc = await self.collection.find_one({"_id": session_id})
+        doc = _live(await self._latest(session_id))
         if doc is None:
             raise NotFound(f"session {session_id} not found", field="session_id")
-        return SessionInfo.from_document(doc), self._open(doc)
+        return SessionInfo.from_document(doc), self._open(self._keyring, doc)
 
-    def _open(self, doc: Mapping[str, Any]) -> builtins.list[Cookie]:
-        session_id = str(doc["_id"])
+    @staticmethod
+    def _open(ring: KeyRing, doc: Mapping[str, Any]) -> builtins.list[Cookie]:
+        session_id = str(doc["session_id"])
         try:
             record = SealedRecord.from_document(doc.get("sealed"))
             aad = session_aad(session_id, str(doc.get("platform", "")))
-            return _open_payload(self._keyring.decrypt(record, aad), session_id)
+            return open_payload(ring.decrypt(record, aad))
         except DecryptionFailed as exc:
             log.warning(
                 "session does not decrypt", extra={"session_id": session_id, "reason": str(exc)}
             )
             raise DecryptionFailed(f"session {session_id}: {exc.message}") from None
 
-    async def mark_stale(self, session_id: str, reason: str) -> bool:
-        """Record that the session no longer logs in (a login wall was seen)."""
-        result = await self.collection.update_one(
-            {"_id": session_id},
-            {
-                "$set": {
-                    "status": "stale",
-                    "stale_reason": reason[:MAX_REASON],
-                    "updated_at": _now(),
-                }
-            },
-        )
-        if result.matched_count:
-            log.info("session marked stale", extra={"session_id": session_id})
-        return result.matched_count == 1
+    async def mark_stale(self, session_id: str, reason: str, revision: str | None = None) -> bool:
+        """Record that the session no longer logs in (a login wall was seen).
 
-    async def mark_active(self, session_id: str) -> bool:
-        """A stale session that logged in again is active; a no-op for an active one."""
-        result = await self.collection.update_one(
-            {"_id": session_id, "status": "stale"},
-            {"$set": {"status": "active", "stale_reason": None, "updated_at": _now()}},
-        )
-        return result.modified_count == 1
+        With `revision` (the `SessionInfo.revision` the job used), nothing changes if the
+        cookies were imported again since. True if the session is now stale.
+        """
+        marked = False
+
+        def change(current: Document | None) -> Document | None:
+            nonlocal marked
+            live = _live(current)
+            if live is None or (revision is not None and live.get("revision") != revision):
+                marked = False
+                return None
+            marked = True
+            if live.get("status") == "stale":
+                return None
+            return _carry(
+                live,
+                status="stale",
+                stale_reason=reason[:MAX_REASON],
+                updated_at=_now(),
+                change="stale",
+            )
+
+        await self._append(session_id, change)
+        if marked:
+            log.info("session marked stale", extra={"session_id": session_id})
+        return marked
+
+    async def mark_active(self, session_id: str, revision: str | None = None) -> bool:
+        """A stale session that logged in again is active; True if it changed."""
+        changed = False
+
+        def change(current: Document | None) -> Document | None:
+            nonlocal changed
+            live = _live(current)
+            changed = (
+                live is not None
+                and live.get("status") == "stale"
+                and (revision is None or live.get("revision") == revision)
+            )
+            if not changed or live is None:
+                return None
+            return _carry(
+                live, status="active", stale_reason=None, updated_at=_now(), change="active"
+            )
+
+        await self._append(session_id, change)
+        return changed
 
     async def rotate(self, keyring: KeyRing | None = None) -> RotationReport:
-        """Re-encrypt every record not under the ring's primary key.
+        """Re-encrypt every session not under the ring's primary key.
 
-        The ring (default: this vault's) must still hold the old keys. Each record is
-        replaced only if it still has the kid and nonce it was read with, so a concurrent
-        re-import is never overwritten; readers with a ring holding both keys open every
-        record before, during and after. Afterwards the vault uses `keyring`.
+        The ring (default: this vault's) must still hold the old keys. A re-encrypted
+        record is appended as the session's next version, so a concurrent re-import is
+        never overwritten, and readers whose ring holds both keys open every session
+        before, during and after. Afterwards this vault encrypts with `keyring`.
         """
         ring = keyring or self._keyring
         primary = ring.primary_kid
@@ -327,53 +338,50 @@ class SessionVault:
         self._keyring = ring
         re_encrypted = current = 0
         failed: builtins.list[str] = []
-        cursor = self.collection.find({}, {"_id": 1, "sealed.kid": 1})
-        ids = [(str(d["_id"]), (d.get("sealed") or {}).get("kid")) for d in await cursor.to_list()]
-        for session_id, kid in ids:
-            if kid == primary:
+        for info in await self.list(limit=1_000_000):
+            if info.key_id == primary:
                 current += 1
                 continue
-            outcome = await self._rotate_one(ring, session_id)
+            outcome = "current"
+
+            def change(doc: Document | None) -> Document | None:
+                nonlocal outcome
+                live = _live(doc)
+                if live is None:
+                    outcome = "gone"
+                    return None
+                record = SealedRecord.from_document(live.get("sealed"))
+                if ring.is_current(record):
+                    outcome = "current"
+                    return None
+                aad = self._aad(live)
+                plaintext = ring.decrypt(record, aad)
+                open_payload(plaintext)  # re-seal only what opens as a cookie list
+                outcome = "re_encrypted"
+                sealed = ring.encrypt(plaintext, aad)
+                return _carry(live, sealed=sealed.to_document(), change="rotate")
+
+            try:
+                await self._append(info.session_id, change)
+            except DecryptionFailed as exc:
+                log.warning(
+                    "rotation skipped a session that does not decrypt",
+                    extra={"session_id": info.session_id, "reason": str(exc)},
+                )
+                outcome = "failed"
             if outcome == "re_encrypted":
                 re_encrypted += 1
             elif outcome == "current":
                 current += 1
             elif outcome == "failed":
-                failed.append(session_id)
+                failed.append(info.session_id)
+        await self.collection.delete_many(
+            {"deleted": True, "written_at": {"$lt": _now() - TOMBSTONE_TTL}}
+        )
         report = RotationReport(re_encrypted, current, len(failed), tuple(failed))
         log.info("session keys rotated", extra={"kid": primary, **report.to_json()})
         return report
 
-    async def _rotate_one(self, ring: KeyRing, session_id: str) -> str:
-        for _ in range(_ROTATE_ATTEMPTS):
-            doc = await self.collection.find_one({"_id": session_id})
-            if doc is None:
-                return "gone"
-            try:
-                old = SealedRecord.from_document(doc.get("sealed"))
-            except DecryptionFailed:
-                return "failed"
-            if ring.is_current(old):
-                return "current"
-            aad = session_aad(session_id, str(doc.get("platform", "")))
-            try:
-                plaintext = ring.decrypt(old, aad)
-            except DecryptionFailed as exc:
-                log.warning(
-                    "rotation skipped a record that does not decrypt",
-                    extra={"session_id": session_id, "reason": str(exc)},
-                )
-                return "failed"
-            new = ring.encrypt(plaintext, aad)
-            result = await self.collection.update_one(
-                {
-                    "_id": session_id,
-                    "sealed.kid": old.kid,
-                    "sealed.nonce": old.to_document()["nonce"],
-                },
-                {"$set": {"sealed": new.to_document(), "rotated_at": _now()}},
-            )
-            if result.matched_count == 1:
-                return "re_encrypted"
-        log.warning("rotation lost the race for a record", extra={"session_id": session_id})
-        return "failed"
+    @staticmethod
+    def _aad(doc: Mapping[str, Any]) -> bytes:
+        return session_aad(str(doc["session_id"]), str(doc.get("platform", "")))

@@ -13,7 +13,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from postwriter.errors import ServiceUnavailable
-from postwriter.models.job import ACTIVE_STATUSES, FINAL_EVENTS, JobEvent, JobStatus
+from postwriter.models.job import ACTIVE_STATUSES, FINAL_EVENT_KEY, JobEvent, JobStatus
 from postwriter.storage.database import Database, Document
 
 _EVENT_RETRIES = 50
@@ -148,7 +148,7 @@ async def update_counts(db: Database, job_id: str, counts: dict[str, int]) -> No
     )
 
 
-async def finish(
+async def record_final(
     db: Database,
     job_id: str,
     status: JobStatus,
@@ -156,8 +156,8 @@ async def finish(
     counts: dict[str, int] | None = None,
     error: dict[str, str] | None = None,
     coverage: dict[str, Any] | None = None,
-) -> bool:
-    """Move a non-final job to a final state. False when another attempt got there first."""
+) -> None:
+    """Write a final state the caller has claimed (see services.finish.finish_job)."""
     now = _now()
     update: dict[str, Any] = {
         "status": status.value,
@@ -169,10 +169,7 @@ async def finish(
         update.update({f"counts.{k}": v for k, v in counts.items()})
     if coverage is not None:
         update["coverage"] = coverage
-    result = await db.jobs.update_one(
-        {"_id": job_id, "status": {"$in": list(ACTIVE_STATUSES)}}, {"$set": update}
-    )
-    return result.modified_count == 1
+    await db.jobs.update_one({"_id": job_id}, {"$set": update})
 
 
 async def append_event(
@@ -226,8 +223,7 @@ async def events_after(
 
 
 async def final_event(db: Database, job_id: str) -> JobEvent | None:
-    keys = [e.value for e in FINAL_EVENTS.values()]
-    doc = await db.events.find_one({"job_id": job_id, "key": {"$in": keys}})
+    doc = await db.events.find_one({"job_id": job_id, "key": FINAL_EVENT_KEY})
     return JobEvent.from_document(doc) if doc else None
 
 
@@ -253,6 +249,8 @@ def public_job(doc: Document) -> dict[str, Any]:
         "coverage": _iso_dict(doc.get("coverage")),
         "error": doc.get("error"),
         "deadline_at": iso(doc.get("deadline_at")),
+        "schedule_id": doc.get("schedule_id"),
+        "scheduled_for": iso(doc.get("scheduled_for")),
         "created_at": iso(doc.get("created_at")),
         "updated_at": iso(doc.get("updated_at")),
         "started_at": iso(doc.get("started_at")),

@@ -204,3 +204,32 @@ async def test_dead_letters_are_listed_inspected_and_replayed(
             assert await stack.db.posts.count_documents({"job_ids": new_job}) == 4
             again = await stack.client.post(f"/v1/dead-letters/{parked['id']}/replay", headers=AUTH)
             assert again.status == 409
+
+
+async def test_racing_finishers_produce_one_final_state_and_one_final_event(
+    settings: Settings,
+) -> None:
+    """Consumer, API and reaper may all try to end a job; exactly one of them does."""
+    from postwriter.models.job import JobStatus
+    from postwriter.services.finish import finish_job
+
+    async with api_running(settings) as stack:
+        sink = EventSink(stack.db, stack.broker)
+        for round_ in range(5):
+            job_id = f"racejob{round_:03d}"
+            doc = jobs.new_job_document(job_id, url="https://x.test/", adapter="auto", max_posts=1)
+            await jobs.insert_job(stack.db, doc)
+            statuses = [JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED] * 2
+            error = {"code": "x", "message": "y"}
+            wins = await asyncio.gather(
+                *(
+                    finish_job(stack.db, sink, job_id, s, error=error if s == "failed" else None)
+                    for s in statuses
+                )
+            )
+            assert sum(wins) == 1
+            events = await jobs.events_after(stack.db, job_id)
+            assert len(events) == 1
+            job = await jobs.get_job(stack.db, job_id)
+            assert job is not None
+            assert events[0].type == f"job.{job['status']}"

@@ -118,6 +118,8 @@ async def test_three_replicas_publish_each_tick_once(
     found = await scheduled_jobs(db, schedule["_id"])
     assert [j["_id"] for j in found] == [tick_job_id(schedule["_id"], due) for due in ticks]
     assert [j["scheduled_for"] for j in found] == ticks
+    newest_first = await store.jobs_of_schedule(db, schedule["_id"])
+    assert [j["_id"] for j in newest_first] == [j["_id"] for j in reversed(found)]
     assert all(j["published_at"] is not None and j["status"] == "queued" for j in found)
     messages = await drain(broker)
     assert sorted(m.payload["job_id"] for m in messages) == sorted(j["_id"] for j in found)

@@ -141,3 +141,25 @@ async def test_enable_disable_list_delete(db: Database) -> None:
     with pytest.raises(NotFound):
         await store.enable_schedule(db, first["_id"])
     assert await store.get_schedule(db, first["_id"]) is None
+
+
+async def test_create_from_an_api_body(db: Database) -> None:
+    doc = await store.create_schedule_from(
+        db, POLICY, {"name": "n", "url": URL, "cron": "@daily", "max_posts": 3}, now=T0
+    )
+    assert (doc["cron"], doc["timezone"], doc["adapter"], doc["max_posts"]) == (
+        "@daily",
+        "UTC",
+        "auto",
+        3,
+    )
+    assert doc["next_run_at"] == datetime(2030, 1, 8, 0, 0, tzinfo=UTC)
+    with pytest.raises(InvalidRequest) as caught:
+        await store.create_schedule_from(db, POLICY, {"name": "n", "url": URL})
+    assert caught.value.field == "cron"
+    with pytest.raises(InvalidRequest) as caught:
+        await store.create_schedule_from(
+            db, POLICY, {"name": "n", "url": URL, "cron": "@daily", "next_run_at": "x"}
+        )
+    assert caught.value.field == "next_run_at"
+    assert await store.jobs_of_schedule(db, doc["_id"]) == []

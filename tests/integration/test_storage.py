@@ -81,15 +81,14 @@ async def test_keyed_events_are_written_once(db: Database) -> None:
     assert len(await jobs.events_after(db, job_id)) == 1
 
 
-async def test_final_states_are_reached_once(db: Database) -> None:
+async def test_a_final_job_is_not_started_again(db: Database) -> None:
     doc = jobs.new_job_document("job-eeeeeeee", url="https://x.test/", adapter="auto", max_posts=5)
     _, created = await jobs.insert_job(db, doc)
     assert created
     assert (await jobs.insert_job(db, doc))[1] is False
-    assert (await jobs.start_attempt(db, "job-eeeeeeee") or {})["attempts"] == 1
-    assert await jobs.finish(db, "job-eeeeeeee", JobStatus.SUCCEEDED, counts={"pages": 1})
-    assert not await jobs.finish(db, "job-eeeeeeee", JobStatus.FAILED)
-    assert await jobs.start_attempt(db, "job-eeeeeeee") is None
+    assert (await jobs.start_attempt(db, "job-eeeeeeee", 60) or {})["attempts"] == 1
+    await jobs.record_final(db, "job-eeeeeeee", JobStatus.SUCCEEDED, counts={"pages": 1})
+    assert await jobs.start_attempt(db, "job-eeeeeeee", 60) is None
     final = await jobs.get_job(db, "job-eeeeeeee")
     assert final is not None and final["status"] == "succeeded"
 

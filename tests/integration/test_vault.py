@@ -26,7 +26,7 @@ from postwriter.sessions.browser import apply_session
 from postwriter.sessions.cookies import parse_cookies
 from postwriter.sessions.vault import SessionVault
 from postwriter.settings import Settings
-from postwriter.storage.database import Database, open_database
+from postwriter.storage.database import Database, Document, open_database
 
 pytestmark = pytest.mark.integration
 
@@ -67,11 +67,23 @@ def _one_cookie(value: str) -> bytes:
     ).encode()
 
 
+async def _stored(vault: SessionVault, session_id: str) -> list[Document]:
+    """Every stored version of a session (normally one), oldest first."""
+    return await vault.collection.find({"session_id": session_id}).sort("seq", 1).to_list()
+
+
 async def _raw(vault: SessionVault, session_id: str) -> bytes:
+    """The raw BSON of every stored version of a session."""
     raw = vault.collection.with_options(codec_options=CodecOptions(RawBSONDocument))
-    doc = await raw.find_one({"_id": session_id})
-    assert doc is not None
-    return bytes(doc.raw)
+    docs = await raw.find({"session_id": session_id}).to_list()
+    assert docs
+    return b"".join(bytes(doc.raw) for doc in docs)
+
+
+async def _set(vault: SessionVault, session_id: str, fields: Document) -> None:
+    """Change the stored current version in place (as an attacker with write access would)."""
+    (doc,) = await _stored(vault, session_id)
+    await vault.collection.update_one({"_id": doc["_id"]}, {"$set": fields})
 
 
 @pytest.mark.parametrize("fixture", GOOD)
@@ -104,12 +116,18 @@ async def test_the_stored_document_holds_no_cookie_name_or_value(vault: SessionV
         assert b"SECRET" not in raw
         for name in NAMES:
             assert name not in raw
-        doc = await vault.collection.find_one({"_id": info.session_id})
-        assert doc is not None
+        (doc,) = await _stored(vault, info.session_id)
         assert doc["sealed"]["alg"] == "AES-256-GCM"
         assert len(doc["sealed"]["nonce"]) == 12
         assert set(doc) == {
             "_id",
+            "session_id",
+            "seq",
+            "vid",
+            "parent",
+            "written_at",
+            "change",
+            "revision",
             "platform",
             "name",
             "status",
@@ -127,13 +145,10 @@ async def test_tampered_ciphertext_fails_and_is_not_overwritten(
     vault: SessionVault, caplog: pytest.LogCaptureFixture
 ) -> None:
     info = await vault.import_cookies("facebook", "brand", _read("storage_state.json"))
-    doc = await vault.collection.find_one({"_id": info.session_id})
-    assert doc is not None
+    (doc,) = await _stored(vault, info.session_id)
     ciphertext = bytearray(doc["sealed"]["ciphertext"])
     ciphertext[7] ^= 0x40
-    await vault.collection.update_one(
-        {"_id": info.session_id}, {"$set": {"sealed.ciphertext": bytes(ciphertext)}}
-    )
+    await _set(vault, info.session_id, {"sealed.ciphertext": bytes(ciphertext)})
     tampered = await _raw(vault, info.session_id)
     with caplog.at_level(logging.DEBUG):
         with pytest.raises(DecryptionFailed) as caught:
@@ -150,18 +165,17 @@ async def test_tampered_ciphertext_fails_and_is_not_overwritten(
 async def test_records_swapped_between_sessions_do_not_open(vault: SessionVault) -> None:
     a = await vault.import_cookies("facebook", "a", _one_cookie("SECRET-a"))
     b = await vault.import_cookies("facebook", "b", _one_cookie("SECRET-b"))
-    doc_a = await vault.collection.find_one({"_id": a.session_id})
-    doc_b = await vault.collection.find_one({"_id": b.session_id})
-    assert doc_a is not None and doc_b is not None
-    await vault.collection.update_one({"_id": a.session_id}, {"$set": {"sealed": doc_b["sealed"]}})
-    await vault.collection.update_one({"_id": b.session_id}, {"$set": {"sealed": doc_a["sealed"]}})
+    (doc_a,) = await _stored(vault, a.session_id)
+    (doc_b,) = await _stored(vault, b.session_id)
+    await _set(vault, a.session_id, {"sealed": doc_b["sealed"]})
+    await _set(vault, b.session_id, {"sealed": doc_a["sealed"]})
     for session_id in (a.session_id, b.session_id):
         with pytest.raises(DecryptionFailed):
             await vault.cookies_for(session_id)
     # Same session id, other platform: also refused.
-    await vault.collection.update_one({"_id": a.session_id}, {"$set": {"sealed": doc_a["sealed"]}})
+    await _set(vault, a.session_id, {"sealed": doc_a["sealed"]})
     assert (await vault.cookies_for(a.session_id))[0]["value"] == "SECRET-a"
-    await vault.collection.update_one({"_id": a.session_id}, {"$set": {"platform": "instagram"}})
+    await _set(vault, a.session_id, {"platform": "instagram"})
     with pytest.raises(DecryptionFailed):
         await vault.cookies_for(a.session_id)
 
@@ -195,33 +209,51 @@ async def test_a_failed_import_stores_nothing(vault: SessionVault, db: Database)
 
 
 async def test_reimport_replaces_cookies_and_revives_a_stale_session(vault: SessionVault) -> None:
-    first = await vault.import_cookies("facebook", "a", _one_cookie("SECRET-1"), session_id="s-1")
-    assert first.session_id == "s-1"
-    assert await vault.mark_stale("s-1", "login wall at https://www.facebook.com/login")
-    stale = await vault.get("s-1")
+    first = await vault.import_cookies(
+        "facebook", "a", _one_cookie("SECRET-1"), session_id="s-000001"
+    )
+    assert first.session_id == "s-000001"
+    assert await vault.mark_stale("s-000001", "login wall at https://www.facebook.com/login")
+    stale = await vault.get("s-000001")
     assert stale is not None and stale.status == "stale"
     assert stale.stale_reason == "login wall at https://www.facebook.com/login"
     # A stale session still opens: the page decides whether the cookies log in.
-    assert (await vault.cookies_for("s-1"))[0]["value"] == "SECRET-1"
-    again = await vault.import_cookies("facebook", "b", _one_cookie("SECRET-2"), session_id="s-1")
+    assert (await vault.cookies_for("s-000001"))[0]["value"] == "SECRET-1"
+    again = await vault.import_cookies(
+        "facebook", "b", _one_cookie("SECRET-2"), session_id="s-000001"
+    )
     assert (again.status, again.stale_reason, again.name) == ("active", None, "b")
     assert again.created_at == first.created_at
     assert again.updated_at > first.updated_at
-    assert (await vault.cookies_for("s-1"))[0]["value"] == "SECRET-2"
+    assert (await vault.cookies_for("s-000001"))[0]["value"] == "SECRET-2"
     with pytest.raises(InvalidRequest, match="another platform"):
-        await vault.import_cookies("instagram", "c", _one_cookie("SECRET-3"), session_id="s-1")
+        await vault.import_cookies("instagram", "c", _one_cookie("SECRET-3"), session_id="s-000001")
     with pytest.raises(InvalidRequest):
         await vault.import_cookies("facebook", "c", _one_cookie("x"), session_id="bad id!")
-    assert (await vault.cookies_for("s-1"))[0]["value"] == "SECRET-2"
-    assert await vault.mark_stale("s-1", "again")
-    assert await vault.mark_active("s-1")
-    assert not await vault.mark_active("s-1")
-    assert await vault.delete("s-1")
-    assert not await vault.delete("s-1")
-    assert await vault.get("s-1") is None
-    assert not await vault.mark_stale("s-1", "gone")
+    assert (await vault.cookies_for("s-000001"))[0]["value"] == "SECRET-2"
+    # A job that used the old cookies cannot mark the new ones stale.
+    assert again.revision != first.revision
+    assert not await vault.mark_stale("s-000001", "old cookies", revision=first.revision)
+    assert (await vault.get("s-000001")) == again
+    assert await vault.mark_stale("s-000001", "again", revision=again.revision)
+    assert await vault.mark_active("s-000001", revision=again.revision)
+    assert not await vault.mark_active("s-000001")
+    assert len(await _stored(vault, "s-000001")) == 1  # superseded versions are removed
+    assert await vault.delete("s-000001")
+    assert not await vault.delete("s-000001")
+    assert await vault.get("s-000001") is None
+    assert await vault.list() == []
+    assert not await vault.mark_stale("s-000001", "gone")
     with pytest.raises(NotFound):
-        await vault.cookies_for("s-1")
+        await vault.cookies_for("s-000001")
+    (tombstone,) = await _stored(vault, "s-000001")
+    assert tombstone["deleted"] is True and "sealed" not in tombstone
+    # Importing under a deleted id starts a new session there.
+    revived = await vault.import_cookies(
+        "facebook", "c", _one_cookie("SECRET-4"), session_id="s-000001"
+    )
+    assert revived.created_at > first.created_at
+    assert (await vault.cookies_for("s-000001"))[0]["value"] == "SECRET-4"
 
 
 async def test_rotation_re_encrypts_every_record_while_readers_keep_reading(
@@ -252,8 +284,9 @@ async def test_rotation_re_encrypts_every_record_while_readers_keep_reading(
         await asyncio.gather(*readers)
     assert (report.re_encrypted, report.already_current, report.failed) == (count, 0, 0)
     assert reads > 0
-    kids = {doc["sealed"]["kid"] async for doc in vault.collection.find({})}
-    assert kids == {"k2"}
+    docs = await vault.collection.find({}).to_list()
+    assert len(docs) == count  # one version per session: the old-key records are gone
+    assert {doc["sealed"]["kid"] for doc in docs} == {"k2"}
     assert vault.keyring.primary_kid == "k2"
     # Only the new key is needed now; a second rotation has nothing to do.
     only_new = SessionVault(db, KeyRing.from_config(NEW))
@@ -286,23 +319,48 @@ async def test_rotation_never_overwrites_a_concurrent_reimport(
         assert (await both.cookies_for(session_id))[0]["value"] == f"SECRET-new-{n}"
     final = await vault.rotate()
     assert final.failed == 0
-    assert {doc["sealed"]["kid"] async for doc in vault.collection.find({})} == {"k2"}
+    docs = await vault.collection.find({}).to_list()
+    assert len(docs) == count
+    assert {doc["sealed"]["kid"] for doc in docs} == {"k2"}
+
+
+async def test_concurrent_changes_to_one_session_are_all_kept(
+    vault: SessionVault, db: Database
+) -> None:
+    info = await vault.import_cookies(
+        "facebook", "a", _one_cookie("SECRET-0"), session_id="s-000002"
+    )
+    ring = KeyRing.from_config(f"{NEW},{OLD}")
+    await asyncio.gather(
+        vault.import_cookies("facebook", "b", _one_cookie("SECRET-1"), session_id="s-000002"),
+        vault.mark_stale("s-000002", "login wall", revision=info.revision),
+        SessionVault(db, ring).rotate(),
+    )
+    final = await vault.get("s-000002")
+    assert final is not None
+    cookies = await SessionVault(db, ring).cookies_for("s-000002")
+    # Whatever the order: the later import's cookies, and active, because the stale mark
+    # was for the first import's cookies (either applied before the re-import, or skipped).
+    assert (final.name, final.status, cookies[0]["value"]) == ("b", "active", "SECRET-1")
+    assert len(await _stored(vault, "s-000002")) == 1
 
 
 async def test_cookies_reach_only_the_jobs_own_browser_context(
     vault: SessionVault, settings: Settings
 ) -> None:
     info = await vault.import_cookies("facebook", "brand", _read("storage_state.json"))
-    async with BrowserPool(settings) as pool:
-        async with pool.context() as job_context, pool.context() as other_context:
-            applied = await apply_session(vault, job_context, info.session_id, platform="facebook")
-            assert applied == info
-            in_browser = await job_context.cookies()
-            assert other_context is not job_context
-            assert await other_context.cookies() == []
-            with pytest.raises(InvalidRequest, match="is for facebook"):
-                await apply_session(vault, other_context, info.session_id, platform="instagram")
-            assert await other_context.cookies() == []
+    async with (
+        BrowserPool(settings) as pool,
+        pool.context() as job_context,
+        pool.context() as other_context,
+    ):
+        applied = await apply_session(vault, job_context, info.session_id, platform="facebook")
+        assert applied == info
+        in_browser = await job_context.cookies()
+        assert await other_context.cookies() == []
+        with pytest.raises(InvalidRequest, match="is for facebook"):
+            await apply_session(vault, other_context, info.session_id, platform="instagram")
+        assert await other_context.cookies() == []
     expected = parse_cookies(_read("storage_state.json"))
     got = {(c["name"], c["value"], c["domain"], c["path"]) for c in in_browser}
     assert got == {(c["name"], c["value"], c["domain"], c["path"]) for c in expected}

@@ -37,6 +37,21 @@ from postwriter.extract.counts import parse_count
         ("2,5 mil", 2500),
         ("4,1 mln", 4100000),
         ("12 345", 12345),
+        # Right-to-left pages put direction marks around numbers.
+        ("\u200f45 תגובות", 45),
+        ("\u200f1.5 אלף תגובות", 1500),
+        ("כל הרגשות: \u200e18 אלף", 18000),
+        ("245 אלף צפיות", 245000),
+        ("1.2 מיליון", 1200000),
+        ("\u202b1,234\u202c", 1234),
+        # Polish, as a profile shows it.
+        ("1,2 tys. komentarzy", 1200),
+        ("Wszystkie reakcje: 1\u00a0234", 1234),
+        ("3,4 tys. wyświetleń", 3400),
+        ("Lubię to!: 1,1 tys. osób", 1100),
+        ("2,5 mln", 2500000),
+        ("▲ 1.5K", 1500),
+        ("1,534 upvotes", 1534),
     ],
 )
 def test_counts_are_read(text: str, expected: int) -> None:

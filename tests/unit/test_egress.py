@@ -62,6 +62,14 @@ def test_embedded_addresses_are_unwrapped() -> None:
     assert not is_public(mapped)
     assert is_public(ipaddress.ip_address("::ffff:8.8.8.8"))
     assert not is_public(ipaddress.ip_address("64:ff9b::7f00:1"))
+    assert not is_public(ipaddress.ip_address("2002:7f00:1::"))
+
+
+@pytest.mark.parametrize(
+    "address", ["::7f00:1", "::a9fe:a9fe", "64:ff9b:1::808:808", "::", "0.0.0.0", "fd00::1"]
+)
+def test_never_public_ipv6_forms(address: str) -> None:
+    assert not is_public(ipaddress.ip_address(address))
 
 
 async def test_names_resolving_to_private_addresses_are_refused() -> None:
@@ -209,7 +217,8 @@ async def test_proxy_forwards_plain_http_to_the_checked_address() -> None:
             proxy,
             f"POST http://127.0.0.1:{port}/path?q=1 HTTP/1.1\r\nHost: wrong.test\r\n"
             f"{_auth(proxy)}Proxy-Connection: keep-alive\r\nConnection: X-Secret\r\n"
-            "X-Secret: hop\r\nX-Kept: yes\r\nContent-Length: 4\r\n\r\nabcd",
+            "X-Secret: hop\r\nX-Kept: yes\r\nCookie: caf\u00e9=1\r\n"
+            "Content-Length: 4\r\n\r\nabcd",
         )
         async with asyncio.timeout(5):
             body = await reader.read()
@@ -220,6 +229,7 @@ async def test_proxy_forwards_plain_http_to_the_checked_address() -> None:
     assert sent.startswith("POST /path?q=1 HTTP/1.1\r\n")
     assert f"Host: 127.0.0.1:{port}\r\n" in sent and "wrong.test" not in sent
     assert "X-Kept: yes" in sent and "Connection: close" in sent
+    assert "Cookie: caf\u00e9=1\r\n" in sent  # UTF-8 bytes passed on as they came
     for hop in ("Proxy-Authorization", "Proxy-Connection", "X-Secret", proxy.password):
         assert hop not in sent
 
@@ -243,6 +253,8 @@ async def test_proxy_wants_its_own_credential(password: str | None) -> None:
         ("GET / HTTP/1.1\r\nX-Big: " + "a" * 20_000 + "\r\n\r\n", 431),
         ("GET /\r\n\r\n", 400),
         ("GET http://example.com/ HTTP/1.1\r\nbad header\r\n\r\n", 400),
+        ("GET http://example.com/ HTTP/1.1\r\nX-Bad: a\x00b\r\n\r\n", 400),
+        ("GET http://example.com/ HTTP/1.1\r\n folded: x\r\n\r\n", 400),
         ("GET https://example.com/ HTTP/1.1\r\n{auth}\r\n", 400),
         ("GET ftp://example.com/ HTTP/1.1\r\n{auth}\r\n", 400),
         ("CONNECT example.com HTTP/1.1\r\n{auth}\r\n", 400),
@@ -250,11 +262,25 @@ async def test_proxy_wants_its_own_credential(password: str | None) -> None:
         ("CONNECT user@example.com:443 HTTP/1.1\r\n{auth}\r\n", 403),
     ],
 )
-async def test_proxy_refuses_malformed_requests(head: str, status: int) -> None:
+async def test_proxy_refuses_malformed_requests(
+    head: str, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
     async with EgressProxy(EgressPolicy()) as proxy:
         got, _, _, writer = await _send(proxy, head.replace("{auth}", _auth(proxy)))
         await _close(writer)
     assert got == status
+    hosts = " ".join(str(getattr(r, "host", "")) for r in caplog.records)
+    assert "user" not in hosts and "pw" not in hosts  # the user info is never logged
+    assert proxy.password not in " ".join(str(vars(r)) for r in caplog.records)
+
+
+async def test_proxy_closes_quietly_when_no_request_comes() -> None:
+    async with EgressProxy(EgressPolicy(), header_timeout=0.2) as proxy:
+        reader, writer = await asyncio.open_connection("127.0.0.1", proxy.port)
+        async with asyncio.timeout(5):
+            assert await reader.read() == b""
+        await _close(writer)
+        assert proxy.active_connections == 0
 
 
 async def test_proxy_refuses_a_name_with_one_private_address() -> None:

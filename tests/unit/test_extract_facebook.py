@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from postwriter.extract.facebook import FacebookAdapter
+from postwriter.extract.facebook import FacebookAdapter, reaction_type
 from tests.fixtures.site.blog import render_article_html
-from tests.fixtures.site.dataset import load_page
+from tests.fixtures.site.dataset import FixturePage, load_page
 from tests.fixtures.site.expected import expected_posts, truncated_text
-from tests.fixtures.site.render import render_post_html, render_timeline_html
+from tests.fixtures.site.render import permalink_path, render_post_html, render_timeline_html
 
 BASE = "http://127.0.0.1:8081"
 PAGE_URL = f"{BASE}/acmecoffee"
@@ -44,6 +44,129 @@ def test_every_post_field_by_field(extracted: list[dict[str, Any]]) -> None:
     for got, want in zip(extracted, expected, strict=True):
         for field in want:
             assert got[field] == want[field], (want["external_id"], field)
+
+
+def _page_timeline(page: FixturePage, *, expanded: bool = True) -> list[dict[str, Any]]:
+    html = render_timeline_html(page, page.posts, now=NOW, rng=random.Random(3), expanded=expanded)
+    return extract(html, BASE + page.path)
+
+
+@pytest.mark.parametrize("handle", ["cafeshalom", "annakowalska"])
+def test_other_locales_field_by_field(handle: str) -> None:
+    """A Hebrew (right-to-left) Page and a Polish person's profile, with their own count
+    words, reaction names and, on the profile, nothing but relative times."""
+    page = load_page(handle)
+    extracted = _page_timeline(page)
+    expected = expected_posts(BASE, handle, now=NOW)
+    assert len(expected) == 6
+    assert [p["external_id"] for p in extracted] == [p["external_id"] for p in expected]
+    for got, want in zip(extracted, expected, strict=True):
+        for field in want:
+            assert got[field] == want[field], (want["external_id"], field)
+
+
+def test_hebrew_page_counts_reactions_and_sponsored() -> None:
+    page = load_page("cafeshalom")
+    by_id = {p["external_id"]: p for p in _page_timeline(page)}
+    reel = by_id["1220000000000102"]["metrics"]
+    # "‏1.5 אלף תגובות", "‏245 אלף צפיות", "כל הרגשות: 18 אלף", "אהבתי: ‏15,200 אנשים"
+    assert reel["comments"] == 1500
+    assert reel["views"] == 245000
+    assert reel["reactions"] == 18000
+    assert reel["reactions_by_type"] == {"like": 15200, "love": 3100, "wow": 400}
+    assert by_id["1120000000000106"]["metrics"]["comments"] == 1  # "‏1 תגובה"
+    assert [i for i, p in by_id.items() if p["is_sponsored"]] == ["1120000000000104"]  # ממומן
+    assert by_id["1120000000000101"]["links"] == ["https://cafeshalom.co.il/winter"]
+    assert by_id["1120000000000103"]["mentions"] == ["acmecoffee"]
+    assert "דנה לוי" not in str(by_id["1120000000000103"])  # the comment stays out
+
+
+def test_hebrew_see_more_truncation() -> None:
+    page = load_page("cafeshalom")
+    cut = [p for p in page.posts if p.truncated]
+    assert cut
+    by_id = {p["external_id"]: p for p in _page_timeline(page, expanded=False)}
+    for post in cut:
+        text = by_id[post.id]["text"]
+        assert text == truncated_text(post.id, "cafeshalom")
+        assert "ראה עוד" not in text
+
+
+def test_profile_relative_times_resolve_against_fetched_at() -> None:
+    page = load_page("annakowalska")
+    got = {p["external_id"]: p["published_at"] for p in _page_timeline(page)}
+    # "25 min", "2 godz.", "1 dzień", "6 dni", "2 listopada", "24 grudnia 2024"
+    assert list(got.values()) == [
+        (NOW - timedelta(minutes=25)).isoformat(),
+        (NOW - timedelta(hours=2)).isoformat(),
+        (NOW - timedelta(days=1)).isoformat(),
+        (NOW - timedelta(days=6)).isoformat(),
+        datetime(2025, 11, 2, tzinfo=UTC).isoformat(),
+        datetime(2024, 12, 24, tzinfo=UTC).isoformat(),
+    ]
+    later = NOW + timedelta(hours=5)
+    html = render_timeline_html(page, page.posts[:1], now=later, rng=random.Random(1))
+    (post,) = ADAPTER.extract(html, url=BASE + page.path, fetched_at=later)
+    # 5 h 25 min after it was posted the page says "5 godz.": the text is all there is.
+    assert post.published_at == later - timedelta(hours=5)
+
+
+def test_profile_source_and_polish_counts() -> None:
+    page = load_page("annakowalska")
+    posts = _page_timeline(page)
+    assert {p["source"] for p in posts} == {page.page_id}
+    assert posts[0]["author"] == {
+        "name": "Anna Kowalska",
+        "url": f"{BASE}/profile.php?id={page.page_id}",
+    }
+    second = posts[1]["metrics"]
+    # "Wszystkie reakcje: 1,2 tys.", "1,2 tys. komentarzy", "3 udostępnienia"
+    assert (second["reactions"], second["comments"], second["shares"]) == (1200, 1200, 3)
+    assert second["reactions_by_type"] == {"like": 1100, "love": 150}  # "Lubię to!: 1,1 tys."
+    assert posts[3]["metrics"]["views"] == 3400  # "3,4 tys. wyświetleń"
+
+
+def test_profile_single_post_pages() -> None:
+    page = load_page("annakowalska")
+    for fixture in page.posts[:3]:
+        url = BASE + permalink_path(page, fixture)
+        (post,) = extract(render_post_html(page, fixture, now=NOW), url)
+        assert post["external_id"] == fixture.id
+        assert post["source"] == page.page_id
+        assert post["url"] == url
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("Like: 1,234 people", ("like", 1234)),
+        ("Love: 1 person", ("love", 1)),
+        ("Haha: 34 people", ("haha", 34)),
+        ("Care: 1.2K people", ("care", 1200)),
+        ("אהבתי: 1,234 אנשים", ("like", 1234)),
+        ("\u200fוואו: \u200f1.2 אלף אנשים", ("wow", 1200)),
+        ("Lubię to!: 1,2 tys. osób", ("like", 1200)),
+        ("Przykro mi: 3 osoby", ("sad", 3)),
+        ("Gefällt mir: 12 Personen", ("like", 12)),
+        ("J’aime : 5 personnes", ("like", 5)),
+    ],
+)
+def test_reaction_labels(label: str, expected: tuple[str, int]) -> None:
+    assert reaction_type(label) == expected
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["All reactions: 1,234", "Like", "Shared with Public", "Bananas: 12 people", "Like: none"],
+)
+def test_other_labels_are_no_reaction(label: str) -> None:
+    assert reaction_type(label) is None
+
+
+def test_posts_without_breakdown_have_none(extracted: list[dict[str, Any]]) -> None:
+    with_types = [p["external_id"] for p in extracted if p["metrics"]["reactions_by_type"]]
+    assert with_types == [p.id for p in PAGE.posts if p.reactions_by_type]
+    assert len(with_types) == 3
 
 
 def test_class_names_change_and_do_not_matter() -> None:
@@ -171,6 +294,7 @@ def test_handwritten_page() -> None:
         "comments": 1234,
         "shares": 7,
         "views": None,
+        "reactions_by_type": None,
     }
     assert post.author is not None
     assert post.author.url == "https://www.facebook.com/brewlabco"

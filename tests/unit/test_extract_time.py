@@ -41,8 +41,50 @@ def test_relative_texts(text: str, expected: datetime) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "garbage", "am", "13:00", "February 30", "Yesterday at 25:00", "Smarch 3"]
+    ("text", "expected"),
+    [
+        # Polish
+        ("Teraz", FETCHED),
+        ("przed chwilą", FETCHED),
+        ("25 min", FETCHED - timedelta(minutes=25)),
+        ("3 godz.", FETCHED - timedelta(hours=3)),
+        ("3 godz. temu", FETCHED - timedelta(hours=3)),
+        ("1 dzień", FETCHED - timedelta(days=1)),
+        ("6 dni", FETCHED - timedelta(days=6)),
+        ("2 tyg.", FETCHED - timedelta(weeks=2)),
+        ("Wczoraj o 10:00", utc(2025, 1, 1, 10, 0)),
+        ("dzisiaj o 9:05", utc(2025, 1, 2, 9, 5)),
+        ("2 listopada", utc(2024, 11, 2)),
+        ("2 listopada o 14:30", utc(2024, 11, 2, 14, 30)),
+        ("24 grudnia 2023", utc(2023, 12, 24)),
+        ("3 maja 2024 o 8:15", utc(2024, 5, 3, 8, 15)),
+        # Hebrew
+        ("עכשיו", FETCHED),
+        ("5 דק׳", FETCHED - timedelta(minutes=5)),
+        ("3 שע'", FETCHED - timedelta(hours=3)),
+        ("\u200f3 שעות", FETCHED - timedelta(hours=3)),
+        ("לפני 3 שעות", FETCHED - timedelta(hours=3)),
+        ("לפני שעה", FETCHED - timedelta(hours=1)),
+        ("שעתיים", FETCHED - timedelta(hours=2)),
+        ("יומיים", FETCHED - timedelta(days=2)),
+        ("4 ימ׳", FETCHED - timedelta(days=4)),
+        ("אתמול בשעה 10:00", utc(2025, 1, 1, 10, 0)),
+        ("אתמול ב-22:15", utc(2025, 1, 1, 22, 15)),
+        ("12 בנובמבר", utc(2024, 11, 12)),
+        ("3 במאי 2023 בשעה 9:00", utc(2023, 5, 3, 9, 0)),
+    ],
 )
+def test_hebrew_and_polish_relative_texts(text: str, expected: datetime) -> None:
+    assert parse_relative(text, FETCHED) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "", "garbage", "am", "13:00", "February 30", "Yesterday at 25:00", "Smarch 3",
+        "lat", "o 10", "31 lutego", "לפני", "godz.",
+    ],
+)  # fmt: skip
 def test_unknown_text_is_none_never_today(text: str) -> None:
     assert parse_relative(text, FETCHED) is None
 

@@ -60,7 +60,7 @@ def test_every_record_gets_a_fresh_nonce(ring: KeyRing) -> None:
 
 def test_the_document_form_round_trips_through_bson(ring: KeyRing) -> None:
     record = ring.encrypt(SECRET, AAD)
-    raw = BSON.encode({"sealed": record.to_document()})
+    raw = bytes(BSON.encode({"sealed": record.to_document()}))
     back = SealedRecord.from_document(BSON(raw).decode()["sealed"])
     assert back == record
     assert ring.decrypt(back, AAD) == SECRET

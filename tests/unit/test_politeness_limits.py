@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
+from pymongo.asynchronous.collection import AsyncCollection
 
 from postwriter.politeness.domains import domain_key
-from postwriter.politeness.ratelimit import Windows, backoff_delay, next_slot, prune
+from postwriter.politeness.ratelimit import (
+    DomainRateLimiter,
+    Windows,
+    backoff_delay,
+    next_slot,
+    prune,
+)
 from postwriter.politeness.robots import ALLOW_ALL, DISALLOW_ALL, PARSE, origin_of, rule_for_status
 
 
@@ -57,6 +66,12 @@ def test_next_slot_never_before_newest_grant() -> None:
     assert next_slot([105.0], 100.0, W) == 105.0
 
 
+def test_next_slot_keeps_the_spacing() -> None:
+    spaced = Windows(per_window=20, window_s=60.0, per_long=300, long_s=3600.0, spacing_s=3.0)
+    assert next_slot([90.0], 100.0, spaced) == 100.0
+    assert next_slot([99.0], 100.0, spaced) == 102.0
+
+
 def test_prune_keeps_what_can_matter() -> None:
     grants = [float(t) for t in range(0, 4000, 100)]
     kept = prune(grants, 4000.0, W)
@@ -106,3 +121,16 @@ def test_origin_of(url: str, origin: str) -> None:
 def test_origin_of_rejects_other_schemes(url: str) -> None:
     with pytest.raises(ValueError, match="http"):
         origin_of(url)
+
+
+def test_limits_are_validated() -> None:
+    # Validation happens before the collection is touched: a stand-in is enough.
+    collection = cast("AsyncCollection[dict[str, Any]]", object())
+    with pytest.raises(ValueError, match="at least 1"):
+        DomainRateLimiter(collection, per_minute=0, per_hour=1)
+    with pytest.raises(ValueError, match="at most"):
+        DomainRateLimiter(collection, per_minute=1, per_hour=1_000_000)
+    with pytest.raises(ValueError, match="backoff"):
+        DomainRateLimiter(collection, per_minute=1, per_hour=1, backoff_min_s=60, backoff_max_s=30)
+    with pytest.raises(ValueError, match="min_interval_s"):
+        DomainRateLimiter(collection, per_minute=1, per_hour=1, min_interval_s=-1)

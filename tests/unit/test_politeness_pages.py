@@ -43,7 +43,13 @@ def page(name: str) -> str:
         ),
         ("fb_login.html", "https://www.facebook.com/acmecoffee", 200, LoginRequired, "login_form"),
         ("fb_login_he.html", "https://he-il.facebook.com/acme", 200, LoginRequired, "login_form"),
-        ("fb_login.html", "https://www.facebook.com/login/?next=x", 200, LoginRequired, "login_url"),
+        (
+            "fb_login.html",
+            "https://www.facebook.com/login/?next=x",
+            200,
+            LoginRequired,
+            "login_url",
+        ),
     ],
 )
 def test_failure_pages_are_typed(
@@ -58,7 +64,12 @@ def test_failure_pages_are_typed(
     [
         ("", "https://www.facebook.com/acme", 429, PageVerdict(Blocked, "http_429")),
         ("<p>slow down</p>", "https://example.com/a", 429, PageVerdict(Blocked, "http_429")),
-        ("", "https://m.facebook.com/login.php?next=x", 200, PageVerdict(LoginRequired, "login_url")),
+        (
+            "",
+            "https://m.facebook.com/login.php?next=x",
+            200,
+            PageVerdict(LoginRequired, "login_url"),
+        ),
         ("", "https://example.com/accounts/login/", 200, PageVerdict(LoginRequired, "login_url")),
         ("", "https://example.com/login-tips-for-2026", 200, None),
         ("", "https://www.facebook.com/checkpoint/", 200, PageVerdict(Challenge, "checkpoint")),
@@ -70,7 +81,8 @@ def test_failure_pages_are_typed(
             PageVerdict(Challenge, "cloudflare"),
         ),
         (
-            "<html><body><h1>Log in to continue</h1><p>You must log in to continue.</p></body></html>",
+            "<html><body><h1>Log in to continue</h1>"
+            "<p>You must log in to continue.</p></body></html>",
             "https://example.com/members",
             200,
             PageVerdict(LoginRequired, "login_page"),
@@ -82,7 +94,8 @@ def test_failure_pages_are_typed(
             PageVerdict(LoginRequired, "login_page"),
         ),
         (
-            "<html><body><div role=dialog><h2>Too Many Requests</h2></div><article>x</article></body></html>",
+            "<html><body><div role=dialog><h2>Too Many Requests</h2></div>"
+            "<article>x</article></body></html>",
             "https://example.com/",
             200,
             PageVerdict(Blocked, "block_page"),
@@ -92,9 +105,7 @@ def test_failure_pages_are_typed(
         ("", "https://example.com/", 404, None),
     ],
 )
-def test_classifier_table(
-    html: str, url: str, status: int, expected: PageVerdict | None
-) -> None:
+def test_classifier_table(html: str, url: str, status: int, expected: PageVerdict | None) -> None:
     assert classify_page(html, url, status) == expected
 
 

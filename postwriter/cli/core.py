@@ -1,4 +1,4 @@
-"""The `postwriter` command: one entry point, a subcommand per process or task."""
+"""Argument parsing and the process-level subcommands (api, consume, submit, extract, demo)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,20 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from postwriter.cli import deadletters, schedules
+from postwriter.cli.common import CommandGroup
 from postwriter.errors import PostWriterError, SettingsError
 from postwriter.observability.logging import configure_logging
 from postwriter.settings import Settings
 
+_GROUPS: dict[str, CommandGroup] = {"schedule": schedules, "dead-letters": deadletters}
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="postwriter", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="postwriter",
+        description="PostWriter: scrape posts with their engagement, learn what works.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("api", help="serve the HTTP and WebSocket API")
@@ -38,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--api", default=None, help="API base URL (default: from settings)")
     demo.add_argument("--url", default=None, help="page to scrape (default: the fixture site)")
     demo.add_argument("--max-posts", type=int, default=100)
+
+    for group in _GROUPS.values():
+        group.register(sub)
     return parser
 
 
@@ -77,6 +87,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "extract":
         return _extract(args, settings)
+    if args.command in _GROUPS:
+        return _GROUPS[args.command].run(args, settings)
     if args.command == "demo":
         from postwriter.demo import run_demo
 
