@@ -9,6 +9,7 @@ import signal
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
+from pymongo.errors import PyMongoError
 
 from postwriter.browser.pool import BrowserPool
 from postwriter.errors import InvalidMessage, ServiceUnavailable
@@ -18,15 +19,15 @@ from postwriter.messaging.topology import DEAD_ROUTING_KEY
 from postwriter.observability.logging import correlation_id
 from postwriter.observability.metrics import MESSAGES
 from postwriter.observability.server import metrics_server
-from postwriter.security.egress import EgressPolicy
-from postwriter.services.events import EventSink
 from postwriter.services.scrape import Outcome, Scraper, ScrapeRequest
+from postwriter.services.scraper_factory import Politeness, build_scraper
 from postwriter.settings import Settings
 from postwriter.storage.database import open_database
 
 log = logging.getLogger(__name__)
 QUEUE = "scrape.requests"
 DRAIN_SECONDS = 20.0
+PURGE_INTERVAL_S = 600.0
 
 
 class ScrapeConsumer:
@@ -130,14 +131,28 @@ async def main(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    policy = EgressPolicy(settings.egress_allow)
     async with (
         metrics_server(settings.metrics_host, settings.metrics_port),
         open_database(settings) as db,
         open_broker(settings, prefetch=settings.scrape_concurrency) as broker,
         BrowserPool(settings) as pool,
     ):
-        scraper = Scraper(settings, db, EventSink(db, broker), pool, policy)
+        scraper, politeness = await build_scraper(settings, db, broker, pool)
+        housekeeping = asyncio.create_task(_purge_forever(politeness))
         log.info("consuming", extra={"queue": broker.topology.names.scrape_queue})
-        await ScrapeConsumer(settings, broker, scraper).run(stop)
+        try:
+            await ScrapeConsumer(settings, broker, scraper).run(stop)
+        finally:
+            housekeeping.cancel()
+            await asyncio.gather(housekeeping, return_exceptions=True)
     log.info("stopped")
+
+
+async def _purge_forever(politeness: Politeness) -> None:
+    """No TTL indexes (FerretDB has none): old rate-limit and robots state goes by sweep."""
+    while True:
+        await asyncio.sleep(PURGE_INTERVAL_S)
+        try:
+            await politeness.purge()
+        except PyMongoError as exc:
+            log.warning("purge failed", extra={"error": str(exc)})

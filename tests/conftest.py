@@ -108,6 +108,9 @@ def make_settings(
         "job_budget_s": 120.0,
         "publish_timeout_s": 5.0,
         "metrics_port": 0,
+        # The fixture site is ours: no need to be polite to it between tests.
+        "rate_per_minute": 10000,
+        "rate_per_hour": 10000,
     }
     values.update(extra)
     return Settings(**values)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
-from playwright.async_api import BrowserContext, Page, Request, Route
+from playwright.async_api import BrowserContext, Page, Request, Response, Route
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -81,8 +81,9 @@ async def guard_context(
     await context.route("**/*", handle)
 
 
-async def open_page(page: Page, url: str) -> int:
-    """Navigate; a status of 400 and above or a network error fails the job readably."""
+async def open_page(page: Page, url: str, *, raise_for_status: bool = True) -> Response:
+    """Navigate; a network error (and, unless told otherwise, a status of 400 and above)
+    fails the job readably."""
     try:
         response = await page.goto(url, wait_until="domcontentloaded")
     except PlaywrightTimeout:
@@ -97,9 +98,9 @@ async def open_page(page: Page, url: str) -> int:
     if response.status == 403 and response.headers.get("x-postwriter-egress") == "blocked":
         # The egress proxy refused the page or one of its redirects.
         raise BlockedDestination(f"the egress policy blocked {response.url}")
-    if response.status >= 400:
+    if raise_for_status and response.status >= 400:
         raise PageLoadFailed(f"the page answered HTTP {response.status}: {url}")
-    return response.status
+    return response
 
 
 async def expand_truncated(page: Page) -> int:

@@ -31,7 +31,7 @@ class Metrics:
     views: int | None = None
     # Reactions per type as the page labels them ({"like": 1000, "love": 200}), in page
     # order; None where the page shows no breakdown. Types: like, love, care, haha, wow,
-    # sad, angry (recipes may name their own). Left out of the hash: a dict has none.
+    # sad, angry. Left out of the hash: a dict has none.
     reactions_by_type: dict[str, int] | None = field(default=None, hash=False)
 
     def to_dict(self) -> dict[str, Any]:

@@ -13,8 +13,6 @@ from aiohttp.test_utils import TestClient, TestServer
 from postwriter.api.app import make_app
 from postwriter.browser.pool import BrowserPool
 from postwriter.messaging.broker import Broker, open_broker
-from postwriter.security.egress import EgressPolicy
-from postwriter.services.events import EventSink
 from postwriter.settings import Settings
 from postwriter.storage.database import Database, open_database
 from tests.conftest import TEST_API_KEY
@@ -33,7 +31,7 @@ class Stack:
 @asynccontextmanager
 async def consumer_running(settings: Settings) -> AsyncIterator[None]:
     from consumers.scrape_requests import ScrapeConsumer
-    from postwriter.services.scrape import Scraper
+    from postwriter.services.scraper_factory import build_scraper
 
     stop = asyncio.Event()
     async with (
@@ -41,9 +39,7 @@ async def consumer_running(settings: Settings) -> AsyncIterator[None]:
         open_broker(settings, prefetch=settings.scrape_concurrency) as broker,
         BrowserPool(settings) as pool,
     ):
-        scraper = Scraper(
-            settings, db, EventSink(db, broker), pool, EgressPolicy(settings.egress_allow)
-        )
+        scraper, _ = await build_scraper(settings, db, broker, pool)
         task = asyncio.create_task(ScrapeConsumer(settings, broker, scraper).run(stop))
         try:
             yield
