@@ -17,14 +17,15 @@ from postwriter.schedules import store as schedule_store
 from postwriter.security.egress import EgressPolicy
 from postwriter.services.events import EventSink
 from postwriter.services.reaper import run_reaper
+from postwriter.services.scraper_factory import build_vault
 from postwriter.settings import Settings
 from postwriter.storage.database import open_database
 
-from . import deadletters, jobs, posts, schedules
+from . import deadletters, jobs, posts, recipes, schedules, sessions
 from .auth import auth_middleware
 from .errors import error_middleware
 from .hub import EventHub
-from .keys import BROKER, DATABASE, EVENTS, HUB, POLICY, SETTINGS
+from .keys import BROKER, DATABASE, EVENTS, HUB, POLICY, SETTINGS, VAULT
 from .ws import websocket
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,18 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
 
 
+LARGE_BODY_PATHS = frozenset({"/v1/sessions"})
+
+
+@web.middleware
+async def body_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The small default limit everywhere but the cookie upload."""
+    limit = request.app[SETTINGS].max_body_bytes
+    if request.path not in LARGE_BODY_PATHS and (request.content_length or 0) > limit:
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length or 0)
+    return await handler(request)
+
+
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
@@ -71,6 +84,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         log.warning("POSTWRITER_API_KEYS is empty: every authenticated route answers 401")
     async with open_database(settings) as db, open_broker(settings) as broker:
         await schedule_store.ensure_indexes(db)
+        vault = build_vault(settings, db)
+        await vault.ensure_indexes()
+        app[VAULT] = vault
         app[DATABASE] = db
         app[BROKER] = broker
         app[EVENTS] = EventSink(db, broker)
@@ -89,8 +105,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
 
 def make_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, metrics_middleware, auth_middleware],
-        client_max_size=settings.max_body_bytes,
+        middlewares=[error_middleware, metrics_middleware, auth_middleware, body_limit],
+        client_max_size=max(settings.max_body_bytes, sessions.UPLOAD_MAX_BYTES),
     )
     app[SETTINGS] = settings
     app[POLICY] = EgressPolicy(settings.egress_allow)
@@ -103,6 +119,8 @@ def make_app(settings: Settings) -> web.Application:
     app.add_routes(posts.routes)
     app.add_routes(deadletters.routes)
     app.add_routes(schedules.routes)
+    app.add_routes(sessions.routes)
+    app.add_routes(recipes.routes)
     return app
 
 

@@ -7,6 +7,7 @@ from aiohttp import web
 from postwriter.messaging.broker import Broker
 from postwriter.security.egress import EgressPolicy
 from postwriter.services.events import EventSink
+from postwriter.sessions.vault import SessionVault
 from postwriter.settings import Settings
 from postwriter.storage.database import Database
 
@@ -18,4 +19,5 @@ BROKER = web.AppKey("broker", Broker)
 EVENTS = web.AppKey("events", EventSink)
 HUB = web.AppKey("hub", EventHub)
 POLICY = web.AppKey("policy", EgressPolicy)
+VAULT = web.AppKey("vault", SessionVault)
 PRINCIPAL = web.RequestKey("principal", str)

@@ -10,13 +10,19 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from postwriter.cli import deadletters, schedules
+from postwriter.cli import deadletters, recipes, schedules, sessions
 from postwriter.cli.common import CommandGroup
 from postwriter.errors import PostWriterError, SettingsError
 from postwriter.observability.logging import configure_logging
 from postwriter.settings import Settings
 
-_GROUPS: dict[str, CommandGroup] = {"schedule": schedules, "dead-letters": deadletters}
+_GROUPS: dict[str, CommandGroup] = {
+    "schedule": schedules,
+    "dead-letters": deadletters,
+    "sessions": sessions,
+    "keys": sessions.Keys(),
+    "recipes": recipes,
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("source", metavar="PATH_OR_URL")
     extract.add_argument("--adapter", default="auto")
     extract.add_argument("--base-url", help="URL the saved page came from (resolves links)")
+    extract.add_argument("--recipe", help="a recipe JSON file (with --adapter recipe)")
 
     demo = sub.add_parser("demo", help="scrape the demo timeline through the running stack")
     demo.add_argument("--api", default=None, help="API base URL (default: from settings)")
@@ -112,7 +119,10 @@ def _extract(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         html = path.read_text("utf-8", errors="replace")
         url = args.base_url or path.resolve().as_uri()
-    _, posts = extract_posts(html, url=url, adapter=args.adapter, fetched_at=fetched_at)
+    recipe = recipes.load_recipe_file(args.recipe) if args.recipe else None
+    _, posts = extract_posts(
+        html, url=url, adapter=args.adapter, fetched_at=fetched_at, recipe=recipe
+    )
     for post in posts:
         sys.stdout.write(json.dumps(post.to_json(), ensure_ascii=False) + "\n")
     return 0

@@ -1,0 +1,52 @@
+"""Session routes: import a logged-in browser session (cookies are sealed at once)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from postwriter.errors import NotFound
+
+from .keys import VAULT
+from .validation import json_body
+
+routes = web.RouteTableDef()
+# A cookie export is larger than other bodies: this route alone may take this much.
+UPLOAD_MAX_BYTES = 1536 * 1024
+
+
+@routes.post("/v1/sessions")
+async def import_session(request: web.Request) -> web.Response:
+    body = await json_body(request, "session.import.json")
+    info = await request.app[VAULT].import_cookies(
+        body["platform"],
+        body["name"],
+        body["data"].encode("utf-8"),
+        body.get("format", "auto"),
+        session_id=body.get("session_id"),
+    )
+    return web.json_response(
+        info.to_json(), status=201, headers={"Location": f"/v1/sessions/{info.session_id}"}
+    )
+
+
+@routes.get("/v1/sessions")
+async def list_sessions(request: web.Request) -> web.Response:
+    infos = await request.app[VAULT].list()
+    return web.json_response({"sessions": [i.to_json() for i in infos]})
+
+
+@routes.get("/v1/sessions/{session_id}")
+async def show_session(request: web.Request) -> web.Response:
+    session_id = request.match_info["session_id"]
+    info = await request.app[VAULT].get(session_id)
+    if info is None:
+        raise NotFound(f"no session {session_id}")
+    return web.json_response(info.to_json())
+
+
+@routes.delete("/v1/sessions/{session_id}")
+async def delete_session(request: web.Request) -> web.Response:
+    session_id = request.match_info["session_id"]
+    if not await request.app[VAULT].delete(session_id):
+        raise NotFound(f"no session {session_id}")
+    return web.Response(status=204)
