@@ -8,9 +8,10 @@
 #   runtime  the default (last) stage: non-root, no build tools, no secrets
 #
 # One image runs every process; the command picks it:
-#   docker run IMAGE api | consume scrape | submit URL
-# Nothing secret is baked in: POSTWRITER_AMQP_URL, POSTWRITER_MONGODB_URL and
-# POSTWRITER_API_KEYS come from the environment at run time.
+#   docker run IMAGE api | consume scrape | schedule run | submit URL
+# Nothing secret is baked in: POSTWRITER_AMQP_URL, POSTWRITER_MONGODB_URL,
+# POSTWRITER_API_KEYS and the session vault's POSTWRITER_KEYS (or a mounted
+# POSTWRITER_KEYS_FILE) come from the environment at run time.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
@@ -89,8 +90,9 @@ WORKDIR /home/postwriter
 USER 10001:10001
 EXPOSE 8080 9101
 # api: /healthz on 8080 (the default above); run the scrape consumer with
-# HEALTHCHECK_URL=http://127.0.0.1:9101/healthz. (No POSTWRITER_ prefix: the
-# application refuses unknown POSTWRITER_* variables.)
+# HEALTHCHECK_URL=http://127.0.0.1:9101/healthz. The scheduler serves no HTTP:
+# disable the check for it (docker run --no-healthcheck; Compose does). (No
+# POSTWRITER_ prefix: the application refuses unknown POSTWRITER_* variables.)
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(os.environ['HEALTHCHECK_URL'], timeout=4)"]
 # tini reaps the zombie processes Chromium leaves behind and forwards signals.

@@ -24,7 +24,7 @@ services: ## install (if missing) and start RabbitMQ, FerretDB and Chromium on 1
 services-stop: ## stop the local RabbitMQ and FerretDB
 	bash deploy/local/services.sh stop
 
-up: venv services ## start fixture site, api and scrape consumer in the background
+up: venv services ## start fixture site, api, scrape consumer and scheduler in the background
 	bash deploy/local/stack.sh up
 
 down: ## stop what `make up` started (services keep running; `make services-stop` for those)

@@ -11,11 +11,19 @@ there are any:
                  writes its PromQL to OUT as a rules file for `promtool check rules`
   metrics        every metric that the rules and the dashboard name is one the
                  application (or RabbitMQ's prometheus plugin) exports, or a
-                 recording rule defined in deploy/prometheus/rules
+                 recording rule defined in deploy/prometheus/rules; and every
+                 metric the application defines is used by a rule or a panel.
+                 The application's metrics are read from its source: every
+                 prometheus_client Counter/Gauge/Histogram/Summary in postwriter/,
+                 consumers/ and producers/
+  settings       every POSTWRITER_* variable that docker-compose.yml or deploy/k8s
+                 hands to a container is a field of postwriter.settings.Settings
+                 (the application refuses unknown ones)
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import sys
@@ -31,26 +39,15 @@ ENV_EXAMPLE = ROOT / "deploy" / "compose" / ".env.example"
 DASHBOARD_DIR = ROOT / "deploy" / "grafana" / "dashboards"
 DATASOURCES_DIR = ROOT / "deploy" / "grafana" / "provisioning" / "datasources"
 RULES_DIR = ROOT / "deploy" / "prometheus" / "rules"
-
-# The metric contract of the application (postwriter.observability) and the
-# RabbitMQ series the rules use. Histograms also expose _bucket/_sum/_count.
-APP_COUNTERS_AND_GAUGES = {
-    "postwriter_http_requests_total",
-    "postwriter_jobs_submitted_total",
-    "postwriter_jobs_finished_total",
-    "postwriter_pages_loaded_total",
-    "postwriter_posts_stored_total",
-    "postwriter_messages_total",
-    "postwriter_ws_clients",
-    "postwriter_ws_clients_dropped_total",
-    "postwriter_browser_restarts_total",
-    "postwriter_publish_failures_total",
-    "postwriter_jobs_in_progress",
-}
-APP_HISTOGRAMS = {
-    "postwriter_http_request_duration_seconds",
-    "postwriter_scrape_duration_seconds",
-}
+K8S_DIR = ROOT / "deploy" / "k8s"
+SETTINGS_PY = ROOT / "postwriter" / "settings.py"
+# Where the application defines its metrics (prometheus_client objects).
+SOURCE_DIRS = [ROOT / "postwriter", ROOT / "consumers", ROOT / "producers"]
+METRIC_CLASSES = {"Counter", "Gauge", "Histogram", "Summary"}
+SETTINGS_PREFIX = "POSTWRITER_"
+# Test and tool variables the application ignores (postwriter.settings._ignored).
+IGNORED_PREFIXES = ("POSTWRITER_TEST_", "POSTWRITER_DEMO_", "POSTWRITER_BENCH_")
+# The RabbitMQ series the rules and the dashboard use.
 RABBITMQ_METRICS = {
     "rabbitmq_queue_messages",
     "rabbitmq_queue_messages_ready",
@@ -68,10 +65,47 @@ GRAFANA_VARIABLES = {
 }
 
 
+def exposed_names(kind: str, name: str) -> set[str]:
+    """The series names prometheus_client exposes for one metric object."""
+    if kind == "Counter":
+        base = name.removesuffix("_total")
+        return {f"{base}_total"}
+    if kind == "Histogram":
+        return {f"{name}_bucket", f"{name}_sum", f"{name}_count"}
+    if kind == "Summary":
+        return {name, f"{name}_sum", f"{name}_count"}
+    return {name}
+
+
+def app_metrics() -> dict[str, set[str]]:
+    """Each metric the application defines (by its name) and the series it exposes.
+
+    Found by parsing the source, not importing it: any call of a prometheus_client
+    metric class whose first argument is a string literal, in a module that imports
+    prometheus_client.
+    """
+    metrics: dict[str, set[str]] = {}
+    for directory in SOURCE_DIRS:
+        for path in sorted(directory.rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            if "prometheus_client" not in text:
+                continue
+            for node in ast.walk(ast.parse(text, filename=str(path))):
+                if not isinstance(node, ast.Call) or not node.args:
+                    continue
+                func = node.func
+                kind = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                first = node.args[0]
+                if kind in METRIC_CLASSES and isinstance(first, ast.Constant) \
+                        and isinstance(first.value, str):
+                    metrics[first.value] = exposed_names(kind, first.value)
+    return metrics
+
+
 def known_metric_names() -> set[str]:
-    names = set(APP_COUNTERS_AND_GAUGES) | RABBITMQ_METRICS | {"up"}
-    for histogram in APP_HISTOGRAMS:
-        names |= {f"{histogram}_bucket", f"{histogram}_sum", f"{histogram}_count"}
+    names = set(RABBITMQ_METRICS) | {"up"}
+    for exposed in app_metrics().values():
+        names |= exposed
     return names
 
 
@@ -224,7 +258,11 @@ def rule_groups() -> Iterator[tuple[Path, dict[str, Any]]]:
 
 def check_metrics() -> int:
     findings: list[str] = []
+    metrics = app_metrics()
+    if not metrics:
+        findings.append("no prometheus_client metric found in the application's source")
     known = known_metric_names()
+    used: set[str] = set()
     recorded = {str(rule["record"]) for _, rule in rule_groups() if "record" in rule}
     exprs: list[tuple[str, str]] = [
         (f"{path.name}: {rule.get('record') or rule.get('alert')}", str(rule["expr"]))
@@ -235,13 +273,79 @@ def check_metrics() -> int:
         exprs += [(f"{path.name}: {title}", expr) for title, expr in dashboard_queries(dashboard)]
     for where, expr in exprs:
         bare = STRING_LITERAL.sub('""', expr)
+        used |= set(RAW_METRIC.findall(bare))
         for name in sorted(set(RAW_METRIC.findall(bare))):
             if name not in known:
                 findings.append(f"{where}: unknown metric {name}")
         for name in sorted(set(RECORDED.findall(bare))):
             if name not in recorded:
                 findings.append(f"{where}: recording rule {name} is not defined")
+    for name, exposed in sorted(metrics.items()):
+        if not exposed & used:
+            findings.append(
+                f"the application exports {name} but no rule or dashboard panel uses it"
+            )
     return report(findings, "metric names")
+
+
+# --------------------------------------------------------------------------- settings
+def setting_names() -> set[str]:
+    """POSTWRITER_<FIELD> for every field of the Settings dataclass (parsed, not imported)."""
+    tree = ast.parse(SETTINGS_PY.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == "Settings":
+            return {
+                SETTINGS_PREFIX + item.target.id.upper()
+                for item in node.body
+                if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+            }
+    return set()
+
+
+def k8s_variables() -> Iterator[tuple[str, str]]:
+    """(where, name) of every variable a manifest under deploy/k8s gives a container."""
+    for path in sorted(K8S_DIR.rglob("*.yaml")):
+        where = str(path.relative_to(ROOT))
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if not isinstance(doc, dict):
+                continue
+            kind = doc.get("kind")
+            if kind == "ConfigMap":
+                for name in doc.get("data") or {}:
+                    yield f"{where}: ConfigMap {doc['metadata']['name']}", name
+            elif kind == "Secret":
+                for field in ("data", "stringData"):
+                    for name in doc.get(field) or {}:
+                        yield f"{where}: Secret {doc['metadata']['name']}", name
+            pod = doc.get("spec", {}).get("template", {}).get("spec", {})
+            if kind == "CronJob":
+                pod = doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+            for container in pod.get("containers", []) + pod.get("initContainers", []):
+                for env in container.get("env", []):
+                    yield f"{where}: container {container['name']}", env["name"]
+
+
+def check_settings() -> int:
+    findings: list[str] = []
+    known = setting_names()
+    if not known:
+        findings.append(f"no Settings dataclass found in {SETTINGS_PY.relative_to(ROOT)}")
+    given: list[tuple[str, str]] = list(k8s_variables())
+    compose = load_yaml(COMPOSE)
+    for service_name, service in compose.get("services", {}).items():
+        environment = service.get("environment") or {}
+        names = (
+            [item.split("=", 1)[0] for item in environment]
+            if isinstance(environment, list)
+            else list(environment)
+        )
+        given += [(f"docker-compose.yml: service {service_name}", name) for name in names]
+    for where, name in given:
+        if not name.startswith(SETTINGS_PREFIX) or name.startswith(IGNORED_PREFIXES):
+            continue
+        if name not in known:
+            findings.append(f"{where}: {name} is not a setting; the application would refuse it")
+    return report(findings, "POSTWRITER_* variables")
 
 
 def main(argv: list[str]) -> int:
@@ -251,6 +355,8 @@ def main(argv: list[str]) -> int:
         return check_dashboard(Path(argv[1]))
     if argv[:1] == ["metrics"]:
         return check_metrics()
+    if argv[:1] == ["settings"]:
+        return check_settings()
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -134,7 +134,7 @@ shopt -s nullglob
 WORKFLOWS=(.github/workflows/*.yml .github/workflows/*.yaml)
 ACTIONS=(.github/actions/*/action.yml .github/actions/*/action.yaml)
 K8S_FILES=()
-for f in deploy/k8s/*.yaml; do
+for f in deploy/k8s/*.yaml deploy/k8s/jobs/*.yaml; do
   [ "$(basename "$f")" = kustomization.yaml ] || K8S_FILES+=("$f")
 done
 SERVICE_MONITORS=(deploy/k8s/monitoring/servicemonitor*.yaml)
@@ -171,8 +171,11 @@ check "check-jsonschema: Compose specification (docker-compose.yml)" \
 check "compose interpolation vs deploy/compose/.env.example, mounts, loopback ports" \
   python deploy/lint/check_deploy.py compose-env
 
+check "POSTWRITER_* variables in compose and deploy/k8s are settings the application knows" \
+  python deploy/lint/check_deploy.py settings
+
 for version in "${K8S_VERSIONS[@]}"; do
-  check "kubernetes-validate --strict (Kubernetes $version): deploy/k8s/*.yaml" \
+  check "kubernetes-validate --strict (Kubernetes $version): deploy/k8s/*.yaml, deploy/k8s/jobs/" \
     quiet_ok kubernetes-validate --strict --quiet -k "$version" "${K8S_FILES[@]}"
 done
 
@@ -211,7 +214,7 @@ dashboard_queries() {
 }
 check "Grafana dashboard JSON + its PromQL (promtool)" dashboard_queries
 
-check "metric names in rules and dashboard match the application's" \
+check "metric names in rules and dashboard match the application's source (both ways)" \
   python deploy/lint/check_deploy.py metrics
 
 # ----------------------------------------------------------------------------- summary

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run PostWriter's processes in the background on loopback: the fixture site, the API and
-# one scrape consumer. Logs and pid files under .run/. Idempotent.
+# Run PostWriter's processes in the background on loopback: the fixture site, the API,
+# one scrape consumer and the scheduler. Logs, pid files and local keys under .run/.
+# Idempotent.
 # usage: deploy/local/stack.sh up|down|demo|status
 set -euo pipefail
 
@@ -21,8 +22,19 @@ api_key() {
   cat "$RUN/api-key"
 }
 
+vault_keys() {
+  # The session vault's key ring for this local stack (kept out of git, mode 600).
+  if [ ! -s "$RUN/vault-keys" ]; then
+    (umask 077 && "$PY" -m postwriter keys generate >"$RUN/vault-keys")
+  fi
+  echo "$RUN/vault-keys"
+}
+
 stack_env() {
   export POSTWRITER_API_KEYS="${POSTWRITER_API_KEYS:-$(api_key)}"
+  if [ -z "${POSTWRITER_KEYS:-}" ]; then
+    export POSTWRITER_KEYS_FILE="${POSTWRITER_KEYS_FILE:-$(vault_keys)}"
+  fi
   export POSTWRITER_EGRESS_ALLOW="${POSTWRITER_EGRESS_ALLOW:-127.0.0.1:$FIXTURE_PORT}"
   export POSTWRITER_API_PORT="$API_PORT"
 }

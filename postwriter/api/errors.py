@@ -41,7 +41,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except PostWriterError as exc:
         details = {"field": exc.field} if exc.field else None
-        status = exc.http_status if exc.http_status < 500 or exc.retryable else 500
+        status = exc.http_status
         if status >= 500:
             log.error("request failed", extra={"code": exc.code, "path": request.path})
         return error_response(status, exc.code, exc.message, details)

@@ -10,7 +10,7 @@ from aiohttp import web
 from postwriter.errors import InvalidRequest, NotFound, PostWriterError
 from postwriter.models.job import JobStatus, job_id_for_key, new_job_id
 from postwriter.services.finish import finish_job
-from postwriter.services.scrape_request import ScrapeRequest
+from postwriter.services.scrape_request import ScrapeRequest, as_stored
 from postwriter.services.submission import submit_job
 from postwriter.storage import jobs
 from postwriter.storage.database import Document
@@ -40,6 +40,8 @@ async def create_job(request: web.Request) -> web.Response:
     since = _instant(body.get("since"), "since")
     if body.get("adapter") == "recipe" and not body.get("recipe_id"):
         raise InvalidRequest("adapter 'recipe' needs a recipe_id", field="recipe_id")
+    if body.get("recipe_id") and body.get("adapter") != "recipe":
+        raise InvalidRequest("recipe_id goes with adapter 'recipe'", field="recipe_id")
     key = body.get("idempotency_key")
     principal: str = request[PRINCIPAL]
     job_id = job_id_for_key(principal, key) if key else new_job_id()
@@ -81,7 +83,7 @@ def _instant(value: str | None, name: str) -> datetime | None:
         raise InvalidRequest(f"{name} is not an ISO 8601 date-time", field=name) from None
     if parsed.tzinfo is None:
         raise InvalidRequest(f"{name} needs a UTC offset, e.g. +00:00", field=name)
-    return parsed
+    return as_stored(parsed)
 
 
 @routes.delete("/v1/jobs/{job_id}")

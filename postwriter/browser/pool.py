@@ -45,6 +45,8 @@ class BrowserPool:
         self._browser: Browser | None = None
         self._lock = asyncio.Lock()
         self._active = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._pages_since_launch = 0
         self._proxy: EgressProxy | None = None
 
@@ -122,6 +124,13 @@ class BrowserPool:
     def connected(self) -> bool:
         return self._browser is not None and self._browser.is_connected()
 
+    def _recycle_reason(self) -> str | None:
+        if self._pages_since_launch >= self._settings.browser_recycle_pages:
+            return "recycle"
+        if self.browser_rss_mib() > self._settings.browser_max_rss_mb:
+            return "rss"
+        return None
+
     def count_page(self) -> None:
         self._pages_since_launch += 1
 
@@ -131,12 +140,11 @@ class BrowserPool:
         async with self._lock:
             if self._browser is None or not self._browser.is_connected():
                 await self._relaunch("disconnected")
-            elif self._active == 0:
-                # Only between jobs: relaunching under a running job would kill its page.
-                if self._pages_since_launch >= self._settings.browser_recycle_pages:
-                    await self._relaunch("recycle")
-                elif self.browser_rss_mib() > self._settings.browser_max_rss_mb:
-                    await self._relaunch("rss")
+            elif reason := self._recycle_reason():
+                # Relaunching under a running job would kill its page: hold new jobs (the
+                # lock) until the running ones end, so a busy consumer still recycles.
+                await self._idle.wait()
+                await self._relaunch(reason)
             assert self._browser is not None
             try:
                 context = await self._browser.new_context(
@@ -148,11 +156,14 @@ class BrowserPool:
             except PlaywrightError as exc:
                 raise BrowserCrashed(f"Chromium refused a new context: {exc.message}") from None
             self._active += 1
+            self._idle.clear()
         context.set_default_navigation_timeout(self._settings.navigation_timeout_s * 1000)
         context.set_default_timeout(self._settings.navigation_timeout_s * 1000)
         try:
             yield context
         finally:
-            self._active -= 1
             with contextlib.suppress(PlaywrightError):
                 await context.close()
+            self._active -= 1
+            if self._active == 0:
+                self._idle.set()

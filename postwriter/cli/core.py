@@ -12,7 +12,8 @@ from pathlib import Path
 
 from postwriter.cli import deadletters, recipes, schedules, sessions
 from postwriter.cli.common import CommandGroup
-from postwriter.errors import PostWriterError, SettingsError
+from postwriter.errors import InvalidRequest, PostWriterError, SettingsError
+from postwriter.models.job import ADAPTERS
 from postwriter.observability.logging import configure_logging
 from postwriter.settings import Settings
 
@@ -23,6 +24,13 @@ _GROUPS: dict[str, CommandGroup] = {
     "keys": sessions.Keys(),
     "recipes": recipes,
 }
+
+
+def _max_posts(raw: str) -> int:
+    value = int(raw)
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError("must be between 1 and 1000")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,8 +47,9 @@ def _parser() -> argparse.ArgumentParser:
 
     submit = sub.add_parser("submit", help="publish a scrape request to RabbitMQ")
     submit.add_argument("url")
-    submit.add_argument("--adapter", default="auto", choices=["auto", "facebook", "article"])
-    submit.add_argument("--max-posts", type=int, default=100)
+    submit.add_argument("--adapter", default="auto", choices=list(ADAPTERS))
+    submit.add_argument("--max-posts", type=_max_posts, default=100, help="1 to 1000")
+    submit.add_argument("--recipe-id", default=None, help="with --adapter recipe")
 
     extract = sub.add_parser("extract", help="print the posts of a saved page or a URL")
     extract.add_argument("source", metavar="PATH_OR_URL")
@@ -89,7 +98,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "submit":
         from producers.submit import submit
 
-        job_id = asyncio.run(submit(settings, args.url, args.adapter, args.max_posts))
+        if (args.adapter == "recipe") != (args.recipe_id is not None):
+            raise InvalidRequest("--adapter recipe and --recipe-id go together", field="recipe_id")
+        job_id = asyncio.run(
+            submit(settings, args.url, args.adapter, args.max_posts, recipe_id=args.recipe_id)
+        )
         print(json.dumps({"job_id": job_id, "status": "queued"}))
         return 0
     if args.command == "extract":

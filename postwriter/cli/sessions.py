@@ -27,7 +27,7 @@ def register(sub: Any) -> None:
     imp.add_argument("--format", default="auto", choices=FORMATS)
     imp.add_argument("--session-id", default=None, help="replace this session's cookies")
     cmd.add_parser("list", help="sessions with their status (never their cookies)")
-    rm = cmd.add_parser("rm", help="delete a session")
+    rm = cmd.add_parser("rm", aliases=["delete"], help="delete a session")
     rm.add_argument("session_id")
 
 
@@ -35,10 +35,15 @@ def register_keys(sub: Any) -> None:
     parser = sub.add_parser("keys", help="the vault's key ring")
     cmd = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     cmd.add_parser("generate", help="print a new key entry (kid:key) for the key ring")
-    cmd.add_parser(
+    rotate = cmd.add_parser(
         "rotate",
         help="with POSTWRITER_KEYS_FILE: add a new first key to the file; then re-encrypt "
         "every session with the first key",
+    )
+    rotate.add_argument(
+        "--reencrypt-only",
+        action="store_true",
+        help="add no key (e.g. a read-only mounted key file): re-encrypt with the first key",
     )
 
 
@@ -60,7 +65,7 @@ async def _sessions(args: argparse.Namespace, settings: Settings) -> int:
         elif args.action == "list":
             for info in await vault.list():
                 emit(info.to_json())
-        elif not await vault.delete(args.session_id):
+        elif not await vault.delete(args.session_id):  # rm / delete
             raise NotFound(f"no session {args.session_id}")
     return 0
 
@@ -84,15 +89,15 @@ class Keys:
         if args.action == "generate":
             sys.stdout.write(KeyRing.generate_key() + "\n")
             return 0
-        return asyncio.run(_rotate(settings))
+        return asyncio.run(_rotate(settings, add_key=not args.reencrypt_only))
 
 
-async def _rotate(settings: Settings) -> int:
-    if settings.keys_file:
-        kid = prepend_key_to_file(settings.keys_file, KeyRing.generate_key())
-        sys.stderr.write(f"postwriter: added key {kid} first in {settings.keys_file}\n")
-    ring = KeyRing.from_config(settings.keys, settings.keys_file)
-    async with database(settings) as db:
+async def _rotate(settings: Settings, *, add_key: bool) -> int:
+    async with database(settings) as db:  # reachable before the key file changes
+        if settings.keys_file and add_key:
+            kid = prepend_key_to_file(settings.keys_file, KeyRing.generate_key())
+            sys.stderr.write(f"postwriter: added key {kid} first in {settings.keys_file}\n")
+        ring = KeyRing.from_config(settings.keys, settings.keys_file)
         vault = build_vault(settings, db)
         report = await vault.rotate(ring)
     emit(report.to_json())

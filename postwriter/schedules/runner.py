@@ -23,7 +23,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
@@ -38,6 +37,7 @@ from postwriter.schedules import cron
 from postwriter.schedules.store import collection as schedules
 from postwriter.services.events import EventSink
 from postwriter.services.finish import finish_job
+from postwriter.services.scrape_request import ScrapeRequest
 from postwriter.settings import Settings
 from postwriter.storage import jobs
 from postwriter.storage.database import Database, Document
@@ -193,6 +193,8 @@ class Scheduler:
             principal=PRINCIPAL,
             correlation_id=job_id,
             session_id=schedule.get("session_id"),
+            recipe_id=schedule.get("recipe_id"),
+            block_resources=schedule.get("block_resources", True),
             queued_deadline_s=self._settings.queued_deadline_s,
         )
         # The scheduler's clock, not the wall clock, dates its jobs (tests inject one).
@@ -239,14 +241,7 @@ class Scheduler:
 
     async def publish(self, job: Document) -> None:
         """Publish the job's `scrape.request` with confirms, then mark it published."""
-        payload: dict[str, Any] = {
-            "job_id": job["_id"],
-            "url": job["url"],
-            "adapter": job["adapter"],
-            "max_posts": job["max_posts"],
-        }
-        if job.get("session_id"):
-            payload["session_id"] = job["session_id"]
+        payload = ScrapeRequest.from_job(job).to_payload()
         envelope = Envelope.new("scrape.request", payload, correlation_id=job.get("correlation_id"))
         try:
             # The consumer would dead-letter what breaks the schema: fail the job here instead.

@@ -29,7 +29,19 @@ MAX_NAME_CHARS = 200
 MAX_URL_CHARS = 2048
 LIST_LIMIT_MAX = 500
 # Fields a client may set; everything else is the scheduler's.
-EDITABLE = ("name", "url", "adapter", "max_posts", "cron", "timezone", "enabled", "session_id")
+EDITABLE = (
+    "name",
+    "url",
+    "adapter",
+    "max_posts",
+    "cron",
+    "timezone",
+    "enabled",
+    "session_id",
+    "recipe_id",
+    "block_resources",
+)
+_RECIPE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")  # as in scrape.request.v1.json
 
@@ -114,6 +126,25 @@ def _session_id(value: Any) -> str | None:
     return value
 
 
+def _recipe_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _RECIPE_ID.match(value):
+        raise InvalidRequest("recipe_id must be 1-64 of A-Z a-z 0-9 . _ -", field="recipe_id")
+    return value
+
+
+def _block_resources(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidRequest("block_resources must be true or false", field="block_resources")
+    return value
+
+
+def _check_recipe(adapter: str, recipe_id: str | None) -> None:
+    if (adapter == "recipe") != (recipe_id is not None):
+        raise InvalidRequest("adapter 'recipe' and recipe_id go together", field="recipe_id")
+
+
 def check_id(schedule_id: str) -> str:
     if not isinstance(schedule_id, str) or not _ID.match(schedule_id):
         raise NotFound(f"no schedule {schedule_id!r}")
@@ -135,10 +166,13 @@ async def create_schedule(
     max_posts: int = DEFAULT_MAX_POSTS,
     enabled: bool = True,
     session_id: str | None = None,
+    recipe_id: str | None = None,
+    block_resources: bool = True,
     schedule_id: str | None = None,
     now: datetime | None = None,
 ) -> Document:
     """Validate and insert a schedule; its first tick is the first one after `now`."""
+    _check_recipe(_adapter(adapter), _recipe_id(recipe_id))
     now = now or _now()
     tz = _timezone(timezone)
     expr = cron.validate(cron_expr)
@@ -156,6 +190,8 @@ async def create_schedule(
         "last_run_at": None,
         "last_job_id": None,
         "session_id": _session_id(session_id),
+        "recipe_id": _recipe_id(recipe_id),
+        "block_resources": _block_resources(block_resources),
         "created_at": now,
         "updated_at": now,
     }
@@ -185,6 +221,8 @@ async def create_schedule_from(
         max_posts=fields.get("max_posts", DEFAULT_MAX_POSTS),
         enabled=fields.get("enabled", True),
         session_id=fields.get("session_id"),
+        recipe_id=fields.get("recipe_id"),
+        block_resources=fields.get("block_resources", True),
         now=now,
     )
 
@@ -236,6 +274,13 @@ async def update_schedule(
         update["max_posts"] = _max_posts(changes["max_posts"])
     if "session_id" in changes:
         update["session_id"] = _session_id(changes["session_id"])
+    if "recipe_id" in changes:
+        update["recipe_id"] = _recipe_id(changes["recipe_id"])
+    if "block_resources" in changes:
+        update["block_resources"] = _block_resources(changes["block_resources"])
+    if "adapter" in update or "recipe_id" in update:
+        adapter = str(update.get("adapter", current["adapter"]))
+        _check_recipe(adapter, update.get("recipe_id", current.get("recipe_id")))
     tz = _timezone(changes["timezone"]) if "timezone" in changes else current["timezone"]
     expr = cron.validate(changes["cron"]) if "cron" in changes else current["cron"]
     enabled = _enabled(changes["enabled"]) if "enabled" in changes else current["enabled"]
@@ -322,6 +367,8 @@ def public_schedule(doc: Document) -> dict[str, Any]:
         "timezone": doc["timezone"],
         "enabled": doc["enabled"],
         "session_id": doc.get("session_id"),
+        "recipe_id": doc.get("recipe_id"),
+        "block_resources": doc.get("block_resources", True),
         "next_run_at": iso(doc.get("next_run_at")),
         "last_run_at": iso(doc.get("last_run_at")),
         "last_job_id": doc.get("last_job_id"),

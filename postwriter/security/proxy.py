@@ -192,6 +192,10 @@ class EgressProxy:
             await self._refuse(writer, refused.status, refused.reason)
         except (OSError, TimeoutError, asyncio.IncompleteReadError):
             pass  # the client or the upstream went away, or stayed idle too long
+        except asyncio.CancelledError:
+            # close() cancels open connections. Ending quietly keeps asyncio's stream
+            # callback from logging every one of them as an error at shutdown.
+            pass
         except Exception:
             log.exception("egress proxy connection failed")
         finally:

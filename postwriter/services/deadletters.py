@@ -137,24 +137,34 @@ async def replay(
 ) -> str:
     """Submit the parked request again as a new job; returns the new job id."""
     doc = await get(db, letter_id)
-    if doc.get("replayed_at") is not None and not force:
-        raise AlreadyReplayed(f"dead letter {letter_id} was replayed already (force to repeat)")
-    body = doc["body"].encode()
     try:
-        envelope = Envelope.parse(body, expected_type="scrape.request")
+        envelope = Envelope.parse(doc["body"].encode(), expected_type="scrape.request")
         parked = ScrapeRequest.from_envelope(envelope)
     except InvalidMessage as exc:
         raise NotReplayable(f"the parked message is not a valid request: {exc.message}") from None
+    claims = db.db["dead_letter_replays"]
+    if not force:
+        # The first replay is claimed by an insert: two at once cannot both go through.
+        try:
+            await claims.insert_one({"_id": letter_id})
+        except DuplicateKeyError:
+            raise AlreadyReplayed(
+                f"dead letter {letter_id} was replayed already (force to repeat)"
+            ) from None
     job_id = new_job_id()
-    request = replace(parked, job_id=job_id)
-    await submit_job(
-        db,
-        events,
-        broker,
-        request,
-        queued_deadline_s=queued_deadline_s,
-        headers={"x-postwriter-replay-of": letter_id},
-    )
+    try:
+        await submit_job(
+            db,
+            events,
+            broker,
+            replace(parked, job_id=job_id),
+            queued_deadline_s=queued_deadline_s,
+            headers={"x-postwriter-replay-of": letter_id},
+        )
+    except BaseException:
+        if not force:  # not replayed after all: let the next try claim it
+            await claims.delete_one({"_id": letter_id})
+        raise
     await db.dead_letters.update_one(
         {"_id": letter_id},
         {"$set": {"replayed_at": datetime.now(UTC)}, "$push": {"replayed_as": job_id}},

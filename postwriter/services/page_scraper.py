@@ -104,6 +104,10 @@ class PageScraper:
                 await self._vault.mark_stale(request.session_id, exc.message, revision=revision)
             raise
         await self._limiter.reward(request.url, granted_at=granted)
+        session = attempt.session
+        if session is not None and session.status == "stale" and request.session_id:
+            # The cookies got through after all (a wall can be passing): trust them again.
+            await self._vault.mark_active(request.session_id, revision=session.revision)
         return attempt.pages
 
     async def _render(self, attempt: _Attempt, emit: Emit) -> None:

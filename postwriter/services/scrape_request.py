@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from postwriter.errors import InvalidMessage
@@ -46,7 +46,7 @@ class ScrapeRequest:
             adapter=job["adapter"],
             max_posts=job["max_posts"],
             correlation_id=job.get("correlation_id"),
-            since=job.get("since"),
+            since=as_stored(job["since"]) if job.get("since") else None,
             session_id=job.get("session_id"),
             block_resources=job.get("block_resources", True),
             recipe_id=job.get("recipe_id"),
@@ -71,6 +71,13 @@ class ScrapeRequest:
         return payload
 
 
+def as_stored(moment: datetime) -> datetime:
+    """UTC with millisecond precision: what MongoDB gives back, so a retried request with
+    the same `since` compares equal to the stored job."""
+    moment = moment.astimezone(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
 def _instant(value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -80,4 +87,4 @@ def _instant(value: str | None) -> datetime | None:
         raise InvalidMessage("payload since: not an ISO 8601 date-time") from None
     if parsed.tzinfo is None:
         raise InvalidMessage("payload since: needs a UTC offset")
-    return parsed
+    return as_stored(parsed)

@@ -106,3 +106,25 @@ async def test_no_chromium_process_outlives_its_consumer(
         async with asyncio.timeout(15):
             while _tagged_processes(tag):
                 await asyncio.sleep(0.2)
+
+
+async def test_a_busy_pool_still_recycles_by_holding_new_jobs_until_the_running_end(
+    settings: Settings, fixture_site: str
+) -> None:
+    recycled = replace(settings, browser_recycle_pages=1)
+    before = _restarts("recycle")
+    async with BrowserPool(recycled) as pool:
+
+        async def second_job() -> None:
+            async with pool.context() as context:
+                await (await context.new_page()).goto(f"{fixture_site}/healthz")
+
+        async with pool.context() as first:
+            await (await first.new_page()).goto(f"{fixture_site}/healthz")
+            pool.count_page()
+            waiting = asyncio.create_task(second_job())
+            await asyncio.sleep(0.5)
+            assert not waiting.done()  # held: a relaunch now would kill the first job's page
+            assert _restarts("recycle") == before
+        await asyncio.wait_for(waiting, 30)
+    assert _restarts("recycle") - before == 1

@@ -147,3 +147,40 @@ async def test_an_article_page_is_read_from_its_json_ld(
         assert doc["platform"] == "web"
         assert doc["metrics"] == want["metrics"]
         assert doc["text"] == want["text"]
+
+
+async def test_a_navigation_timeout_is_retried_and_the_job_then_succeeds(
+    settings: Settings, fixture_site: str
+) -> None:
+    from dataclasses import replace
+
+    impatient = replace(settings, navigation_timeout_s=2.0)
+    async with api_running(impatient) as stack, consumer_running(impatient):
+        job_id = await submit(stack.client, {"url": f"{fixture_site}/flaky/{uuid.uuid4().hex}"})
+        events = await watch(stack.client, job_id)
+        types = [e["type"] for e in events]
+        assert types[-1] == "job.succeeded", events[-1]
+        retrying = [e for e in events if e["type"] == "job.retrying"]
+        assert len(retrying) == 1
+        assert retrying[0]["data"]["error"]["code"] == "timeout"
+        assert types.count("job.started") == 2
+        job = await (await stack.client.get(f"/v1/jobs/{job_id}", headers=AUTH)).json()
+        assert job["attempts"] == 2 and job["counts"]["posts_found"] == 24
+
+
+async def test_a_transient_failure_that_persists_fails_the_job_within_the_delivery_limit(
+    settings: Settings, fixture_site: str
+) -> None:
+    from dataclasses import replace
+
+    impatient = replace(settings, navigation_timeout_s=1.0, delivery_limit=2)
+    async with api_running(impatient) as stack, consumer_running(impatient):
+        job_id = await submit(stack.client, {"url": f"{fixture_site}/slow"})
+        events = await watch(stack.client, job_id)
+        assert [e["type"] for e in events].count("job.retrying") == 2
+        assert events[-1]["type"] == "job.failed"
+        assert events[-1]["data"]["error"]["code"] == "timeout"
+        job = await (await stack.client.get(f"/v1/jobs/{job_id}", headers=AUTH)).json()
+        assert job["attempts"] == 3
+        # Failed for good by the consumer itself: nothing was left to the broker's limit.
+        assert await stack.broker.topology.dead_queue.get(fail=False) is None

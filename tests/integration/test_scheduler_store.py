@@ -57,6 +57,8 @@ async def test_create_stores_every_field_and_the_first_tick(db: Database) -> Non
         "timezone": "Europe/Paris",
         "enabled": True,
         "session_id": "sess_0123456789",
+        "recipe_id": None,
+        "block_resources": True,
         "next_run_at": "2030-01-08T08:00:00+00:00",  # 09:00 in Paris (winter) is next day
         "last_run_at": None,
         "last_job_id": None,

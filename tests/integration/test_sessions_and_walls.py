@@ -6,8 +6,8 @@ import json
 import logging
 from typing import Any
 
+import bson
 import pytest
-from bson import BSON
 
 from postwriter.settings import Settings
 from tests.fixtures.site import walls
@@ -71,7 +71,7 @@ async def test_a_session_opens_the_members_timeline_and_its_cookies_stay_secret(
         # The secret is nowhere: not in MongoDB, not in events, not in logs, not in the API.
         for name in await stack.db.db.list_collection_names():
             async for doc in stack.db.db[name].find({}):
-                assert walls.SECRET_VALUE.encode() not in BSON.encode(doc), name
+                assert walls.SECRET_VALUE.encode() not in bson.encode(doc), name
         assert walls.SECRET_VALUE not in json.dumps(events)
         assert walls.SECRET_VALUE not in caplog.text
         listed = await (await stack.client.get("/v1/sessions", headers=AUTH)).text()
