@@ -96,8 +96,11 @@ def app_metrics() -> dict[str, set[str]]:
                 func = node.func
                 kind = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
                 first = node.args[0]
-                if kind in METRIC_CLASSES and isinstance(first, ast.Constant) \
-                        and isinstance(first.value, str):
+                if (
+                    kind in METRIC_CLASSES
+                    and isinstance(first, ast.Constant)
+                    and isinstance(first.value, str)
+                ):
                     metrics[first.value] = exposed_names(kind, first.value)
     return metrics
 
