@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv services services-stop up down demo test test-unit lint lint-deploy fmt bench clean
+.PHONY: help venv services services-stop up down demo test test-unit lint lint-deploy fmt bench eval clean
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -50,6 +50,9 @@ fmt: venv ## format the code
 
 lint-deploy: ## validate Dockerfile, compose, k8s, workflows, Prometheus rules, dashboards
 	bash deploy/lint/lint-deploy.sh
+
+eval: venv ## classifier precision/recall/F1 on the labelled corpus (fails below the bar)
+	$(BIN)/python -m tests.eval
 
 bench: venv services ## benchmarks: figures and ratios, see docs/performance.md
 	$(BIN)/python -m tests.bench

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from typing import Any
 
@@ -10,6 +11,8 @@ import aiohttp
 from postwriter.settings import Settings
 
 DEMO_URL = "http://127.0.0.1:8081/acmecoffee"
+DEMO_IDEA = "cold brew for summer mornings"
+ANALYSIS_WAIT_S = 60.0
 
 
 def _say(text: str) -> None:
@@ -47,7 +50,9 @@ async def run_demo(settings: Settings, api: str | None, url: str | None, max_pos
         async with http.get(f"/v1/jobs/{job_id}") as resp:
             job = await resp.json()
         posts = await _all_posts(http, job_id)
-    _summary(job, posts, final)
+        _summary(job, posts, final)
+        if final.get("analysis"):
+            await _marketing(http, final["analysis"])
     return 0 if job["status"] == "succeeded" else 1
 
 
@@ -68,9 +73,27 @@ async def _watch(http: aiohttp.ClientSession, job_id: str) -> dict[str, Any]:
                 line += f" HTTP {data['status']} {data.get('title', '')}"
             elif event["type"] in ("job.failed", "job.retrying"):
                 line += f" {data['error']['code']}: {data['error']['message']}"
+            elif event["type"] == "analysis.done":
+                pages = ", ".join(p["page_id"] for p in data.get("pages", []))
+                line += f" {data.get('posts_analysed', 0)} posts analysed ({pages})"
             _say(line)
-            if event["type"] in ("job.succeeded", "job.failed", "job.cancelled"):
+            if event["type"] in ("job.failed", "job.cancelled", "analysis.done"):
                 return dict(event)
+            if event["type"] == "job.succeeded":
+                final = dict(event)
+                # The analysis consumer reports on the same log a moment later.
+                try:
+                    async with asyncio.timeout(ANALYSIS_WAIT_S):
+                        async for more in ws:
+                            extra = more.json()
+                            if extra.get("type") == "analysis.done":
+                                pages = ", ".join(p["page_id"] for p in extra["data"]["pages"])
+                                _say(f"  #{extra['seq']:<3} analysis.done  {pages}")
+                                final["analysis"] = extra["data"]
+                                break
+                except TimeoutError:
+                    _say("  (no analysis.done yet: is `postwriter consume analysis` running?)")
+                return final
     return {}
 
 
@@ -85,6 +108,41 @@ async def _all_posts(http: aiohttp.ClientSession, job_id: str) -> list[dict[str,
         cursor = page["next_cursor"]
         if not cursor:
             return posts
+
+
+async def _marketing(http: aiohttp.ClientSession, analysis: dict[str, Any]) -> None:
+    """What analysis found: topics, the best templates, three drafts for an idea."""
+    pages = analysis.get("pages") or []
+    if not pages:
+        return
+    page_id = pages[0]["page_id"]
+    async with http.get(f"/v1/pages/{page_id}/topics") as resp:
+        topics = (await resp.json()).get("topics", [])
+    _say("")
+    _say(f"topics of {page_id}:")
+    for topic in topics[:10]:
+        engagement = topic.get("mean_normalised_engagement")
+        shown = f"{engagement:.2f}x median" if isinstance(engagement, int | float) else "n/a"
+        _say(f"  {topic['label']:<48} {topic['size']:>3} posts  {shown}")
+    async with http.get("/v1/templates", params={"page_id": page_id, "limit": "3"}) as resp:
+        templates = (await resp.json()).get("templates", [])
+    _say("top templates:")
+    for template in templates:
+        skeleton = " | ".join(template.get("skeleton", "").splitlines())[:90]
+        _say(f"  {template['template_id']}  score {template.get('score')}  {skeleton}")
+    body = {"idea": DEMO_IDEA, "page_id": page_id, "vars": 3}
+    async with http.post("/v1/generate", json=body) as resp:
+        result = await resp.json()
+    if resp.status != 200:
+        _say(f"generation: HTTP {resp.status} {result.get('error', {}).get('message')}")
+        return
+    _say(f"three variations for the idea {DEMO_IDEA!r}:")
+    for n, draft in enumerate(result["drafts"], 1):
+        checks = ", ".join(f"{c['name']}={c['status']}" for c in draft["checks"])
+        _say(f"  [{n}] hook={draft['hook_type']} cta={draft['cta_type']}")
+        for line in draft["text"].splitlines():
+            _say(f"      {line}")
+        _say(f"      checks: {checks}")
 
 
 def _summary(job: dict[str, Any], posts: list[dict[str, Any]], final: dict[str, Any]) -> None:

@@ -212,6 +212,44 @@ async def bench_timeline(settings: Settings, site: str) -> None:
     say("timeline: posts per second", n / statistics.median(times), "posts/s")
 
 
+def bench_analysis() -> None:
+    """Analysis of a 10,000-post synthetic corpus: per-post features, then a page rebuild."""
+    from postwriter.services.analysis import aggregate, analyse_post
+    from tests.fixtures.site.expected import expected_posts
+
+    seeds = [p for p in expected_posts("https://www.facebook.com") if p["text"]]
+    posts = []
+    for i in range(10_000):
+        seed = seeds[i % len(seeds)]
+        metrics = {
+            k: (v or 0) * (1 + i % 7)
+            for k, v in seed["metrics"].items()
+            if k != "reactions_by_type"
+        }
+        posts.append(
+            {
+                **seed,
+                "external_id": f"s{i}",
+                "text": f"{seed['text']}\n\n#batch{i % 50} offer {i % 13}",
+                "metrics": metrics,
+                "published_at": datetime(2026, 1, 1 + i % 28, i % 24, tzinfo=UTC),
+            }
+        )
+    start = time.perf_counter()
+    for post in posts:
+        post["analysis"] = analyse_post(post)
+    elapsed = time.perf_counter() - start
+    say("analysis: per-post features, one process", len(posts) / elapsed, "posts/s", "10,000 posts")
+    start = time.perf_counter()
+    result = aggregate(posts, None, "bench")
+    say(
+        "analysis: page rebuild (scores, topics, templates)",
+        time.perf_counter() - start,
+        "s",
+        f"{len(result.templates)} templates, {len(result.page['topics'])} topics",
+    )
+
+
 async def main() -> None:
     app = make_app()
     runner = web.AppRunner(app)
@@ -229,6 +267,7 @@ async def main() -> None:
     print(f"PostWriter benchmarks: {ROUNDS} rounds, best (or median) shown, {os.cpu_count()} CPUs")
     try:
         bench_extraction()
+        bench_analysis()
         await bench_storage(settings)
         await bench_pages(settings, site)
         await bench_timeline(settings, site)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run PostWriter's processes in the background on loopback: the fixture site, the API,
-# one scrape consumer and the scheduler. Logs, pid files and local keys under .run/.
-# Idempotent.
+# one scrape consumer, one analysis consumer and the scheduler. Logs, pid files and
+# local keys under .run/. Idempotent.
 # usage: deploy/local/stack.sh up|down|demo|status
 set -euo pipefail
 
@@ -85,6 +85,7 @@ case "${1:-up}" in
     start api "$PY" -m postwriter api
     start consumer "$PY" -m postwriter consume scrape
     start scheduler "$PY" -m postwriter schedule run
+    start analysis env POSTWRITER_METRICS_PORT=9102 "$PY" -m postwriter consume analysis
     wait_http "http://127.0.0.1:$FIXTURE_PORT/healthz" 30 fixture
     wait_http "http://127.0.0.1:$API_PORT/readyz" 60 api
     sleep 1
@@ -99,13 +100,14 @@ case "${1:-up}" in
     echo "Stop it with: make down"
     ;;
   down)
+    stop analysis
     stop scheduler
     stop consumer
     stop api
     stop fixture
     ;;
   status)
-    for n in fixture api consumer scheduler; do alive "$n" && echo "$n: running" || echo "$n: stopped"; done
+    for n in fixture api consumer scheduler analysis; do alive "$n" && echo "$n: running" || echo "$n: stopped"; done
     ;;
   *) echo "usage: $0 up|down|demo|status" >&2; exit 2 ;;
 esac

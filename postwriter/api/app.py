@@ -21,7 +21,7 @@ from postwriter.services.scraper_factory import build_vault
 from postwriter.settings import Settings
 from postwriter.storage.database import open_database
 
-from . import deadletters, jobs, posts, recipes, schedules, sessions
+from . import analytics, deadletters, jobs, posts, recipes, schedules, sessions
 from .auth import auth_middleware
 from .errors import error_middleware
 from .hub import EventHub
@@ -121,6 +121,7 @@ def make_app(settings: Settings) -> web.Application:
     app.add_routes(schedules.routes)
     app.add_routes(sessions.routes)
     app.add_routes(recipes.routes)
+    app.add_routes(analytics.routes)
     return app
 
 

@@ -18,7 +18,9 @@ from postwriter.storage.database import Database, open_database
 class CommandGroup(Protocol):
     """A module adding one subcommand (with actions) to the `postwriter` command."""
 
-    def register(self, sub: Any) -> None: ...
+    def register(self, sub: Any) -> list[str]:
+        """Add the group's subcommands; returns their names."""
+        ...
 
     def run(self, args: argparse.Namespace, settings: Settings) -> int: ...
 

@@ -10,20 +10,22 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from postwriter.cli import deadletters, recipes, schedules, sessions
+from postwriter.cli import analysis, deadletters, recipes, schedules, sessions
 from postwriter.cli.common import CommandGroup
 from postwriter.errors import InvalidRequest, PostWriterError, SettingsError
 from postwriter.models.job import ADAPTERS
 from postwriter.observability.logging import configure_logging
 from postwriter.settings import Settings
 
-_GROUPS: dict[str, CommandGroup] = {
-    "schedule": schedules,
-    "dead-letters": deadletters,
-    "sessions": sessions,
-    "keys": sessions.Keys(),
-    "recipes": recipes,
-}
+_MODULES: tuple[CommandGroup, ...] = (
+    schedules,
+    deadletters,
+    sessions,
+    sessions.Keys(),
+    recipes,
+    analysis,
+)
+_GROUPS: dict[str, CommandGroup] = {}
 
 
 def _max_posts(raw: str) -> int:
@@ -43,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("api", help="serve the HTTP and WebSocket API")
 
     consume = sub.add_parser("consume", help="run a consumer")
-    consume.add_argument("queue", choices=["scrape"], help="which queue to consume")
+    consume.add_argument("queue", choices=["scrape", "analysis"], help="which queue to consume")
 
     submit = sub.add_parser("submit", help="publish a scrape request to RabbitMQ")
     submit.add_argument("url")
@@ -62,8 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--url", default=None, help="page to scrape (default: the fixture site)")
     demo.add_argument("--max-posts", type=int, default=100)
 
-    for group in _GROUPS.values():
-        group.register(sub)
+    for group in _MODULES:
+        for name in group.register(sub):
+            _GROUPS[name] = group
     return parser
 
 
@@ -89,6 +92,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from postwriter.api.app import run
 
         run(settings)
+        return 0
+    if args.command == "consume" and args.queue == "analysis":
+        from consumers.analysis_events import main as analysis_main
+
+        asyncio.run(analysis_main(settings))
         return 0
     if args.command == "consume":
         from consumers.scrape_requests import main as consume_main

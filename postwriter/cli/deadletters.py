@@ -12,7 +12,7 @@ from postwriter.services.events import EventSink
 from postwriter.settings import Settings
 
 
-def register(sub: Any) -> None:
+def register(sub: Any) -> list[str]:
     parser = sub.add_parser("dead-letters", help="list, inspect and replay dead letters")
     cmd = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = cmd.add_parser("list", help="newest first (drains the dead-letter queue first)")
@@ -22,6 +22,7 @@ def register(sub: Any) -> None:
     replay = cmd.add_parser("replay", help="submit the parked request again as a new job")
     replay.add_argument("letter_id")
     replay.add_argument("--force", action="store_true", help="replay even if replayed before")
+    return ["dead-letters"]
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -15,7 +15,7 @@ from postwriter.settings import Settings
 from postwriter.storage import recipes
 
 
-def register(sub: Any) -> None:
+def register(sub: Any) -> list[str]:
     parser = sub.add_parser("recipes", help="selector recipes for platforms without an adapter")
     cmd = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = cmd.add_parser("add", help="add or replace a recipe from a JSON file")
@@ -23,6 +23,7 @@ def register(sub: Any) -> None:
     cmd.add_parser("list", help="list recipes")
     rm = cmd.add_parser("rm", help="delete a recipe")
     rm.add_argument("name")
+    return ["recipes"]
 
 
 def load_recipe_file(path: str) -> Recipe:

@@ -15,7 +15,7 @@ from postwriter.settings import Settings
 ADAPTERS = ["auto", "facebook", "article", "feed", "recipe"]
 
 
-def register(sub: Any) -> None:
+def register(sub: Any) -> list[str]:
     parser = sub.add_parser("schedule", help="recurring scrapes")
     cmd = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     cmd.add_parser("run", help="run the scheduler: publishes due scrapes (one per tick)")
@@ -35,6 +35,7 @@ def register(sub: Any) -> None:
     for name in ("enable", "disable", "rm"):
         one = cmd.add_parser(name, help=f"{name} a schedule")
         one.add_argument("schedule_id")
+    return ["schedule"]
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -17,7 +17,7 @@ from postwriter.settings import Settings
 FORMATS = ["auto", "storage_state", "extension_json", "netscape"]
 
 
-def register(sub: Any) -> None:
+def register(sub: Any) -> list[str]:
     parser = sub.add_parser("sessions", help="logged-in browser sessions (encrypted at rest)")
     cmd = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     imp = cmd.add_parser("import", help="import a cookie export (storage_state, extension, txt)")
@@ -29,9 +29,10 @@ def register(sub: Any) -> None:
     cmd.add_parser("list", help="sessions with their status (never their cookies)")
     rm = cmd.add_parser("rm", aliases=["delete"], help="delete a session")
     rm.add_argument("session_id")
+    return ["sessions"]
 
 
-def register_keys(sub: Any) -> None:
+def register_keys(sub: Any) -> list[str]:
     parser = sub.add_parser("keys", help="the vault's key ring")
     cmd = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     cmd.add_parser("generate", help="print a new key entry (kid:key) for the key ring")
@@ -45,6 +46,7 @@ def register_keys(sub: Any) -> None:
         action="store_true",
         help="add no key (e.g. a read-only mounted key file): re-encrypt with the first key",
     )
+    return ["keys"]
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -81,8 +83,8 @@ class Keys:
     """The `keys` command group."""
 
     @staticmethod
-    def register(sub: Any) -> None:
-        register_keys(sub)
+    def register(sub: Any) -> list[str]:
+        return register_keys(sub)
 
     @staticmethod
     def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -23,6 +23,7 @@ from postwriter.errors import (
     ServiceUnavailable,
 )
 from postwriter.extract.feed import decode_feed
+from postwriter.extract.page_info import page_followers, page_name
 from postwriter.extract.recipe import Recipe
 from postwriter.extract.registry import extract_posts
 from postwriter.extract.timeline import older_than, published_since
@@ -61,6 +62,9 @@ class _Attempt:
     pages: int = 0
     session: SessionInfo | None = None
     recipe: Recipe | None = None
+    followers: int | None = None
+    page_name: str | None = None
+    page_noted: bool = False
 
 
 class PageScraper:
@@ -129,6 +133,9 @@ class PageScraper:
                 attempt.pages += 1
                 body = await _document_text(page, response)
                 _refuse_unusable(body, page.url, response.status)
+                # Engagement per follower needs the page's follower count, read once here.
+                attempt.followers = page_followers(body)
+                attempt.page_name = page_name(body)
                 title = await page.title()
                 await emit(
                     EventType.PAGE_LOADED,
@@ -199,6 +206,13 @@ class PageScraper:
         except PyMongoError as exc:
             raise ServiceUnavailable(f"the database did not take the posts: {exc}") from None
         attempt.stored.update(p.key for p in fresh)
+        if not attempt.page_noted and attempt.followers is not None:
+            attempt.page_noted = True
+            await self._db.pages.update_one(
+                {"_id": f"{fresh[0].platform}:{fresh[0].source}"},
+                {"$set": {"followers": attempt.followers, "name": attempt.page_name}},
+                upsert=True,
+            )
         POSTS_STORED.labels(result="new").inc(result.new)
         POSTS_STORED.labels(result="updated").inc(result.updated)
         await jobs.update_counts(self._db, request.job_id, {"posts_found": len(attempt.stored)})

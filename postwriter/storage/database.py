@@ -46,6 +46,14 @@ class Database:
     def dead_letters(self) -> AsyncCollection[Document]:
         return self.db["dead_letters"]
 
+    @property
+    def pages(self) -> AsyncCollection[Document]:
+        return self.db["pages"]
+
+    @property
+    def templates(self) -> AsyncCollection[Document]:
+        return self.db["templates"]
+
     async def ping(self) -> bool:
         try:
             await self.db.command("ping")
@@ -71,6 +79,10 @@ class Database:
             [("post_id", ASCENDING), ("at", ASCENDING)], name="post_time"
         )
         await self.jobs.create_index([("status", ASCENDING)], name="by_status")
+        await self.posts.create_index(
+            [("source", ASCENDING), ("platform", ASCENDING)], name="by_page"
+        )
+        await self.templates.create_index([("source", ASCENDING)], name="by_source")
         await self.jobs.create_index([("created_at", DESCENDING)], name="newest_first")
 
 
