@@ -11,7 +11,8 @@ import aiohttp
 from postwriter.settings import Settings
 
 DEMO_URL = "http://127.0.0.1:8081/acmecoffee"
-DEMO_IDEA = "cold brew for summer mornings"
+DEMO_IDEA = "smooth cold brew for hot summer mornings, 20% off this week"
+DEMO_LINK = "https://acme.coffee/cold-brew"
 ANALYSIS_WAIT_S = 60.0
 
 
@@ -130,7 +131,7 @@ async def _marketing(http: aiohttp.ClientSession, analysis: dict[str, Any]) -> N
     for template in templates:
         skeleton = " | ".join(template.get("skeleton", "").splitlines())[:90]
         _say(f"  {template['template_id']}  score {template.get('score')}  {skeleton}")
-    body = {"idea": DEMO_IDEA, "page_id": page_id, "vars": 3}
+    body = {"idea": DEMO_IDEA, "page_id": page_id, "vars": 3, "link": DEMO_LINK}
     async with http.post("/v1/generate", json=body) as resp:
         result = await resp.json()
     if resp.status != 200:

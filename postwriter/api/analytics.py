@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -11,6 +10,7 @@ from postwriter.errors import NotFound
 from postwriter.services import ideas
 from postwriter.storage.database import Document
 
+from .jsonable import jsonable
 from .keys import DATABASE
 from .validation import int_query, json_body
 
@@ -18,16 +18,7 @@ routes = web.RouteTableDef()
 
 
 def _plain(doc: Document) -> dict[str, Any]:
-    def conv(value: Any) -> Any:
-        if isinstance(value, datetime):
-            return value.isoformat()
-        if isinstance(value, dict):
-            return {k: conv(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [conv(v) for v in value]
-        return value
-
-    out: dict[str, Any] = conv(dict(doc))
+    out: dict[str, Any] = jsonable(dict(doc))
     return out
 
 

@@ -16,6 +16,7 @@ from postwriter.storage import jobs
 from postwriter.storage.database import Document
 from postwriter.storage.posts import page_of_posts
 
+from .jsonable import jsonable
 from .keys import BROKER, DATABASE, EVENTS, POLICY, PRINCIPAL, SETTINGS
 from .validation import int_query, json_body
 
@@ -142,7 +143,6 @@ async def job_posts(request: web.Request) -> web.Response:
 def public_post(doc: Document) -> dict[str, Any]:
     out: dict[str, Any] = {"id": str(doc["_id"])}
     for key, value in doc.items():
-        if key in ("_id", "first_job_id"):
-            continue
-        out[key] = value.isoformat() if isinstance(value, datetime) else value
+        if key not in ("_id", "first_job_id"):
+            out[key] = jsonable(value)
     return out

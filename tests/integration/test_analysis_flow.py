@@ -38,6 +38,12 @@ async def test_the_demo_scrape_yields_topics_templates_and_three_checked_variati
 
         analysed = await stack.db.posts.count_documents({"analysis.version": {"$exists": True}})
         assert analysed == 24
+        resp = await stack.client.get(f"/v1/jobs/{job_id}/posts?limit=50", headers=AUTH)
+        assert resp.status == 200
+        posts = (await resp.json())["posts"]
+        languages = [p["analysis"]["language"] for p in posts]
+        assert set(languages) == {"en", "he"}  # the page has one Hebrew post
+        assert languages.count("he") == 1
         analytics = await (
             await stack.client.get(f"/v1/pages/{page_id}/analytics", headers=AUTH)
         ).json()
