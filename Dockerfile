@@ -8,7 +8,7 @@
 #   runtime  the default (last) stage: non-root, no build tools, no secrets
 #
 # One image runs every process; the command picks it:
-#   docker run IMAGE api | consume scrape | schedule run | submit URL
+#   docker run IMAGE api | consume scrape | consume analysis | schedule run | submit URL
 # Nothing secret is baked in: POSTWRITER_AMQP_URL, POSTWRITER_MONGODB_URL,
 # POSTWRITER_API_KEYS and the session vault's POSTWRITER_KEYS (or a mounted
 # POSTWRITER_KEYS_FILE) come from the environment at run time.
