@@ -6,40 +6,52 @@ claim ("saves small teams 5 hours a week"), a problem ("without manual posting")
 draft without the idea's words. {BENEFIT} and {PROOF} come from the idea, then from the
 template's own posts that share a word with the idea; a generic frame is the last resort and
 the draft then says so. docs/generation.md walks through an example.
+
+The idea is read in `idea`; benefit, proof, hook and CTA text are made in `drafting`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
-from postwriter.analysis import phrases_en, phrases_he, quality
+from postwriter.analysis import quality
+from postwriter.analysis.drafting import (
+    _cta_text,
+    _format,
+    _hook_keys,
+    _hook_text,
+    _material,
+    _pick,
+    _render,
+    _sentence,
+    _social_number,
+)
+from postwriter.analysis.drafting import hook_available as hook_available
+from postwriter.analysis.idea import MAX_IDEA_CHARS as MAX_IDEA_CHARS
+from postwriter.analysis.idea import Idea as Idea
+from postwriter.analysis.idea import bank as bank
+from postwriter.analysis.idea import detect_language as detect_language
+from postwriter.analysis.idea import parse_idea as parse_idea
 from postwriter.analysis.quality import Check
 from postwriter.analysis.templates import (
     CTA_LABELS,
     HOOK_LABELS,
-    Phrase,
     Template,
-    is_social_proof,
     matching_words,
     terms,
 )
 from postwriter.errors import InvalidRequest, NotFound, PostWriterError
 
-MAX_IDEA_CHARS = 500
 MAX_VARIATIONS = 10
 SCORE_PRIOR = 3  # posts of "average" engagement mixed into each template's score
 WEIGHTS = {"similarity": 0.6, "topic_fit": 0.25, "score": 0.15}
-_BANKS: dict[str, ModuleType] = {"en": phrases_en, "he": phrases_he}
 EXCLAIM_FROM = 0.3  # a template whose posts exclaim this often gets "!" on hooks and CTAs
-_EXCLAIMABLE = {"benefit", "urgency", "announcement", "social_proof", "number"}
 _CLAIM_HOOKS = {("benefit", "claim"), ("number", "number_claim"), ("how_to", "verb_claim")}
 _HOOK_ORDER = (
     "question",
@@ -114,119 +126,6 @@ class Draft:
             "explanation": list(self.explanation),
             "tone": dict(self.tone),
         }
-
-
-# ---------------------------------------------------------------- the idea
-
-
-@dataclass(frozen=True)
-class Idea:
-    text: str
-    language: str
-    subject: str
-    claim: str = ""
-    claim_is_verb: bool = False
-    items: tuple[str, ...] = ()
-    pain: str = ""
-    time: str = ""
-    numbers: tuple[str, ...] = ()
-    terms: tuple[str, ...] = ()
-
-
-def detect_language(text: str) -> str:
-    hebrew = len(re.findall(r"[\u05d0-\u05ea]", text))
-    latin = len(re.findall(r"[A-Za-z]", text))
-    return "he" if hebrew > latin else "en"
-
-
-def bank(language: str) -> ModuleType:
-    if language not in _BANKS:
-        raise InvalidRequest(
-            f"generation writes English (en) and Hebrew (he), not {language!r}", field="language"
-        )
-    return _BANKS[language]
-
-
-def _cue(cue: str, language: str) -> re.Pattern[str]:
-    if language == "he" and len(cue.split()[-1]) == 1:  # "נמאס מ": the prefix joins the word
-        return re.compile(rf"(?<!\w){re.escape(cue)}(?=\w)")
-    if language == "he":
-        return re.compile(rf"(?<!\w){re.escape(cue)}(?!\w)\s*")
-    return re.compile(rf"\b{re.escape(cue)}\b\s*", re.IGNORECASE)
-
-
-def _first(text: str, cues: Sequence[str], language: str) -> re.Match[str] | None:
-    found = [m for cue in cues if (m := _cue(cue, language).search(text))]
-    return min(found, key=lambda m: (m.start(), -len(m.group(0)))) if found else None
-
-
-def _clip(text: str, words: int) -> str:
-    text = re.split(r"[,.;:!?]", text, maxsplit=1)[0].strip()
-    return " ".join(text.split()[:words])
-
-
-def _verb_split(text: str, b: ModuleType) -> tuple[int, int] | None:
-    """(end of subject, start of claim) at the first relative word or claim verb."""
-    for match in re.finditer(r"\S+", text):
-        word = match.group(0).casefold()
-        if match.start() == 0:
-            continue
-        if word in b.RELATIVE_CUES:
-            return match.start(), match.end()
-        if word in b.VERB_CUES:
-            return match.start(), match.start()
-        if b.LANGUAGE == "he" and word[:1] == "ש" and word[1:] in b.VERB_CUES:
-            return match.start(), match.start() + 1
-    return None
-
-
-def parse_idea(idea: str, language: str | None = None) -> Idea:
-    text = " ".join(idea.split()).strip(" .!?")
-    if not text:
-        raise InvalidRequest("the idea is empty: give a keyword or a sentence", field="idea")
-    if len(text) > MAX_IDEA_CHARS:
-        raise InvalidRequest(f"the idea is longer than {MAX_IDEA_CHARS} characters", field="idea")
-    language = language or detect_language(text)
-    b = bank(language)
-    subject, claim, verb = text, "", False
-    pain_match = _first(text, b.PAIN_CUES, language)
-    pain = _clip(text[pain_match.end() :], 6) if pain_match else ""
-    punct = re.search(r"\s*(?::|\s[-–—]\s)\s*", text)
-    split = _verb_split(text, b)
-    cuts: list[tuple[int, int, bool]] = []  # (end of subject, start of claim, verb claim)
-    if punct:
-        cuts.append((punct.start(), punct.end(), False))
-    if split:
-        cuts.append((*split, True))
-    cut = min(cuts, default=None)
-    if pain_match and pain_match.start() > 0 and (cut is None or pain_match.start() < cut[0]):
-        subject = text[: pain_match.start()].strip()
-    elif cut is not None:
-        subject, claim, verb = text[: cut[0]].strip(), text[cut[1] :].strip(), bool(cut[2])
-    items: tuple[str, ...] = ()
-    if claim:
-        seps = b.ITEM_SEPARATORS if verb else (", ", "; ")
-        parts = re.split("|".join(re.escape(s) for s in seps), claim)
-        if len(parts) >= 2 and all(len(p.split()) >= 2 for p in parts):
-            items = tuple(p.strip() for p in parts)
-    time_match = _first(text, b.TIME_CUES, language)
-    time = ""
-    if time_match:
-        after = text[time_match.end() :]
-        cue = time_match.group(0).strip()
-        single = cue.casefold() not in ("until", "till", "ends", "עד")
-        if single or (after and "%" not in after.split()[0] and not after[0].isdigit()):
-            time = cue if single else f"{cue} {_clip(after, 2)}"
-    numbers = tuple(
-        m.group(0).strip(" ,.")
-        for m in re.finditer(r"\d[\d,.]*(?:\s*%)?(?:\s+[^\W\d_]+)?", text)
-        if m.group(0).strip(" ,.")
-    )
-    if time and time in subject and subject.replace(time, "").strip(" ,-–—"):
-        subject = subject.replace(time, "").strip(" ,-–—")  # the deadline is not the subject
-    return Idea(
-        text, language, subject or text, claim, verb, items, pain, time, numbers, tuple(terms(text))
-    )
 
 
 # ---------------------------------------------------------------- ranking
@@ -355,118 +254,6 @@ def get_template(templates: Sequence[Template], template_id: str) -> Template:
 
 # ---------------------------------------------------------------- filling
 
-_SLOT = re.compile(r"(?<![^\W\d_])([ובלמהכש])?\{(\w+)\}")
-
-
-def _attach(prefix: str, value: str) -> str:
-    if not re.match(r"[\u05d0-\u05ea]", value):
-        return f"{prefix}-{value}"
-    if prefix in "בלכ" and value.startswith("ה") and len(value) > 2:
-        return prefix + value[1:]
-    return prefix + value
-
-
-def _format(frame: str, values: Mapping[str, str]) -> str:
-    def sub(match: re.Match[str]) -> str:
-        prefix, value = match.group(1) or "", values[match.group(2)]
-        return _attach(prefix, value) if prefix else value
-
-    return _cap(_SLOT.sub(sub, frame))
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:] if text[:1].islower() else text
-
-
-def _sentence(text: str) -> str:
-    text = _cap(text.strip())
-    return text if re.search(r"[.!?…]$", text) else text + "."
-
-
-def _pick(*keys: str) -> int:
-    return int(hashlib.sha256("\0".join(keys).encode()).hexdigest()[:8], 16)
-
-
-@dataclass(frozen=True)
-class _Material:
-    """What one idea offers one template: benefit lines (with and without the idea's claim),
-    a proof line, the page's social proof, and the number of benefit slots."""
-
-    idea: Idea
-    slots: int
-    with_claim: list[tuple[str, str]]
-    without_claim: list[tuple[str, str]]
-    proof: tuple[str, str] | None
-    social: str
-
-
-def _material(template: Template, idea: Idea) -> _Material:
-    listing = template.structure.get("body") == "list"
-    slots = template.skeleton.count("{BENEFIT}")
-    claim: list[tuple[str, str]] = []
-    if idea.claim:
-        if listing and len(idea.items) >= 2:
-            claim = [(_cap(item), "from the idea") for item in idea.items]
-        else:
-            joined = f"{idea.subject} {idea.claim}" if idea.claim_is_verb else idea.text
-            claim = [(_cap(joined) if listing else _sentence(joined), "from the idea")]
-    ranked: list[tuple[int, int, Phrase, list[str]]] = []
-    for order, phrase in enumerate(template.phrases):
-        words = matching_words(phrase.text, idea.terms)
-        if phrase.kind == "benefit" and words:
-            ranked.append((-len(words), order, phrase, words))
-    posts = [
-        (p.text if listing else _sentence(p.text), f"from post {p.post_id}, sharing '{w[0]}'")
-        for _, _, p, w in sorted(ranked, key=lambda r: (r[0], r[1]))
-    ]
-    proof: tuple[str, str] | None = None
-    proofs = [p for p in template.phrases if p.kind == "proof"]
-    for phrase in proofs:
-        words = matching_words(phrase.text, idea.terms)
-        if words:
-            proof = (phrase.text, f"from post {phrase.post_id}, sharing '{words[0]}'")
-            break
-    social = next((p for p in proofs if p.social), None)
-    if proof is None and social is not None:
-        proof = (social.text, f"the page's own social proof, from post {social.post_id}")
-    return _Material(
-        idea,
-        slots,
-        (claim + posts)[:slots],
-        posts[:slots],
-        proof,
-        social.text if social else "",
-    )
-
-
-def _hook_keys(kind: str, material: _Material) -> list[str]:
-    """The frames of this hook type that the idea can fill, best first."""
-    idea = material.idea
-    first = idea.pain.split()[0].casefold() if idea.pain else ""
-    verb_claim = bool(idea.claim) and idea.claim_is_verb
-    has = {
-        "pain_gerund": bool(idea.pain) and (idea.language == "he" or first.endswith("ing")),
-        "pain": bool(idea.pain),
-        "number_claim": bool(re.search(r"\d", idea.claim)),
-        "count": len(material.with_claim) >= 2,
-        "time": bool(idea.time),
-        "number": bool(_social_number(idea)),
-        "line": bool(material.social),
-        "claim": verb_claim,
-        "verb_claim": verb_claim,
-        "default": True,
-    }
-    return [key for key in phrases_en.HOOKS[kind] if has.get(key, False)]
-
-
-def _social_number(idea: Idea) -> str:
-    return next((n for n in idea.numbers if is_social_proof(n)), "")
-
-
-def hook_available(kind: str, idea: Idea, template: Template) -> bool:
-    """Whether the idea gives a `kind` hook what it needs on this template."""
-    return bool(_hook_keys(kind, _material(template, idea)))
-
 
 def _validate(hook_type: str | None, cta_type: str | None, link: str | None) -> None:
     if hook_type is not None and hook_type not in HOOK_LABELS:
@@ -475,54 +262,6 @@ def _validate(hook_type: str | None, cta_type: str | None, link: str | None) -> 
         raise InvalidRequest(f"CTA type must be one of {', '.join(CTA_LABELS)}", field="cta")
     if link is not None and not re.fullmatch(r"https?://[^\s/$.?#][^\s]{0,2040}", link):
         raise InvalidRequest("the link must be an http(s) URL", field="link")
-
-
-def _render(skeleton: str, values: Mapping[str, list[str]]) -> str:
-    queues = {name: list(items) for name, items in values.items()}
-
-    def sub(match: re.Match[str]) -> str:
-        queue = queues.get(match.group(1), [])
-        return queue.pop(0) if queue else ""
-
-    lines: list[str] = []
-    for line in skeleton.split("\n"):
-        filled = re.sub(r"\{(HOOK|BENEFIT|PROOF|CTA)\}", sub, line).rstrip()
-        if filled != line.rstrip() and not re.search(r"[^\W_]", filled):
-            continue  # nothing left but a bullet marker: the line goes
-        lines.append(re.sub(r"(?<=\S)[ \t]{2,}", " ", filled))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
-
-
-def _hook_text(
-    b: ModuleType, kind: str, key: str, values: Mapping[str, str], *, exclaim: bool, runs_on: bool
-) -> str:
-    hook = _format(b.HOOKS[kind][key], values)
-    if hook.endswith(("?", "!", ".")):
-        return hook
-    if exclaim and kind in _EXCLAIMABLE:
-        return hook + "!"
-    return hook + "." if runs_on else hook  # a hook followed on its line needs a full stop
-
-
-def _cta_text(
-    b: ModuleType,
-    template: Template,
-    cta: str,
-    values: Mapping[str, str],
-    link: str | None,
-    *,
-    exclaim: bool,
-    runs_on: bool,
-) -> str:
-    choices = b.CTA[cta]
-    text = _format(
-        choices[_pick(values["subject"], template.template_id, cta) % len(choices)], values
-    )
-    if link:
-        return f"{text} {b.LINK_LEAD} {link}" if template.emojis else f"{text}: {link}"
-    if text.endswith(("?", "!", ".")):
-        return text
-    return text + "!" if exclaim else text + "." if runs_on else text
 
 
 def idea_fit(text: str, idea: Idea, warnings: Sequence[str] = ()) -> Check:

@@ -85,3 +85,34 @@ def test_extract_refuses_a_url_outside_the_egress_policy() -> None:
     done = _run(["extract", "http://127.0.0.1:9/"])
     assert done.returncode == 1
     assert "blocked_destination" in done.stderr
+
+
+def test_classify_reads_json_lines_and_writes_labels_and_tone() -> None:
+    lines = "\n".join(
+        [
+            json.dumps({"id": "a", "text": "Only 3 days left! Shop the sale now: https://x.test"}),
+            json.dumps({"id": "b", "text": "מה דעתכם על הקפה החדש? כתבו לנו בתגובות 👇"}),
+            "not json",
+        ]
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("POSTWRITER_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "postwriter", "classify"],
+        cwd=ROOT,
+        env=clean,
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [o.get("id") for o in out[:2]] == ["a", "b"]
+    assert out[0]["language"] == "en" and out[1]["language"] == "he"
+    assert out[0]["is_marketing"]["value"] is True
+    assert "urgency" in {h["label"] for h in out[0]["hooks"]}
+    assert "shop" in {c["label"] for c in out[0]["cta"]}
+    assert "comment" in {c["label"] for c in out[1]["cta"]}
+    assert set(out[0]["tone"]) >= {"formality", "emoji_ratio", "reading_ease"}
+    assert out[2]["error"]["code"] == "invalid_request"
+    assert done.returncode == 1  # one line was bad; the others were still answered
