@@ -6,9 +6,7 @@ Thin on purpose: parse, hand to postwriter.services.analysis, ack.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractQueueIterator
 from pymongo.errors import PyMongoError
@@ -19,6 +17,7 @@ from postwriter.messaging.envelope import Envelope
 from postwriter.models.job import EventType
 from postwriter.observability.metrics import MESSAGES
 from postwriter.observability.server import metrics_server
+from postwriter.observability.signals import stop_on_signals
 from postwriter.services.analysis import Analyzer
 from postwriter.services.events import EventSink
 from postwriter.settings import Settings
@@ -87,11 +86,7 @@ async def handle(message: AbstractIncomingMessage, analyzer: Analyzer, events: E
 
 
 async def main(settings: Settings) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     async with (
         metrics_server(settings.metrics_host, settings.metrics_port),
         open_database(settings) as db,

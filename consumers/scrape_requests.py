@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
@@ -19,6 +17,7 @@ from postwriter.messaging.topology import DEAD_ROUTING_KEY
 from postwriter.observability.logging import correlation_id
 from postwriter.observability.metrics import MESSAGES
 from postwriter.observability.server import metrics_server
+from postwriter.observability.signals import stop_on_signals
 from postwriter.services.scrape import Outcome, Scraper, ScrapeRequest
 from postwriter.services.scraper_factory import Politeness, build_scraper
 from postwriter.settings import Settings
@@ -126,11 +125,7 @@ def _delivery_count(message: AbstractIncomingMessage) -> int:
 
 
 async def main(settings: Settings) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     async with (
         metrics_server(settings.metrics_host, settings.metrics_port),
         open_database(settings) as db,

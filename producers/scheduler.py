@@ -7,11 +7,10 @@ Run any number of replicas: each tick of each schedule is published once (see
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 
 from postwriter.messaging.broker import open_broker
+from postwriter.observability.signals import release_signals, stop_on_signals
 from postwriter.schedules import store
 from postwriter.schedules.runner import Scheduler
 from postwriter.settings import Settings
@@ -23,11 +22,7 @@ STOP_GRACE_S = 30.0
 
 async def main(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Run until SIGTERM/SIGINT (or `stop`), finishing the current pass within a grace."""
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals(stop)
     try:
         async with open_database(settings) as db, open_broker(settings) as broker:
             async with asyncio.timeout(4 * settings.db_timeout_s):
@@ -49,7 +44,5 @@ async def main(settings: Settings, stop: asyncio.Event | None = None) -> None:
             if not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
     finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(sig)
+        release_signals()
     log.info("stopped")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from postwriter.errors import InvalidRequest, NotFound
@@ -11,18 +9,13 @@ from postwriter.extract.recipe import Recipe
 from postwriter.storage import recipes
 
 from .keys import DATABASE
+from .validation import json_object
 
 routes = web.RouteTableDef()
 
 
 async def _recipe_body(request: web.Request) -> Recipe:
-    if request.content_type != "application/json":
-        raise InvalidRequest("send the body as application/json")
-    try:
-        data: Any = await request.json()
-    except ValueError:
-        raise InvalidRequest("body is not valid JSON") from None
-    return Recipe.from_dict(data)  # names the field of an invalid selector
+    return Recipe.from_dict(await json_object(request))  # names an invalid selector's field
 
 
 @routes.post("/v1/recipes")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from postwriter.errors import InvalidRequest, NotFound
@@ -11,27 +9,15 @@ from postwriter.schedules import store
 from postwriter.storage.jobs import public_job
 
 from .keys import DATABASE, POLICY
-from .validation import int_query
+from .validation import int_query, json_object
 
 routes = web.RouteTableDef()
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    if request.content_type != "application/json":
-        raise InvalidRequest("send the body as application/json")
-    try:
-        body = await request.json()
-    except ValueError:
-        raise InvalidRequest("body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise InvalidRequest("body must be a JSON object")
-    return body
 
 
 @routes.post("/v1/schedules")
 async def create(request: web.Request) -> web.Response:
     doc = await store.create_schedule_from(
-        request.app[DATABASE], request.app[POLICY], await _body(request)
+        request.app[DATABASE], request.app[POLICY], await json_object(request)
     )
     return web.json_response(
         store.public_schedule(doc), status=201, headers={"Location": f"/v1/schedules/{doc['_id']}"}
@@ -61,7 +47,7 @@ async def update(request: web.Request) -> web.Response:
         request.app[DATABASE],
         request.app[POLICY],
         request.match_info["schedule_id"],
-        await _body(request),
+        await json_object(request),
     )
     return web.json_response(store.public_schedule(doc))
 

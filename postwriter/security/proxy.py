@@ -20,8 +20,6 @@ import hmac
 import logging
 import secrets
 import socket
-from dataclasses import dataclass
-from http import HTTPStatus
 from types import TracebackType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -30,6 +28,19 @@ from prometheus_client import Counter
 
 from postwriter.errors import BlockedDestination
 from postwriter.security.egress import Destination, EgressPolicy, Resolver
+from postwriter.security.proxy_http import MAX_HEAD_BYTES as MAX_HEAD_BYTES
+from postwriter.security.proxy_http import MAX_HEADERS as MAX_HEADERS
+from postwriter.security.proxy_http import Refused as _Refused
+from postwriter.security.proxy_http import RequestHead as _Head
+from postwriter.security.proxy_http import (
+    is_interim,
+    loggable,
+    origin_form_request,
+    parse_request_head,
+    refusal,
+    response_head,
+    where,
+)
 
 if TYPE_CHECKING:
     from playwright.async_api import ProxySettings
@@ -50,37 +61,8 @@ CHROMIUM_PROXY_ARGS = (
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
     "--webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
-MAX_HEAD_BYTES = 16 * 1024
 MAX_RESPONSE_HEAD_BYTES = 64 * 1024
-MAX_HEADERS = 100
 BUFFER = 64 * 1024
-# Headers that belong to one hop; never forwarded (Transfer-Encoding is kept: the body is
-# relayed as it comes, so its framing must stay with it).
-_HOP_BY_HOP = frozenset(("connection", "keep-alive", "te", "trailer", "upgrade")) | {
-    "proxy-authenticate", "proxy-authorization", "proxy-connection",
-}  # fmt: skip
-_CONTROLS = frozenset(chr(c) for c in (*range(0, 9), *range(10, 32), 127))
-
-
-class _Refused(Exception):
-    """Answer the client with `status` and a short plain-text reason, then close."""
-
-    def __init__(self, status: int, reason: str, decision: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-        self.decision = decision
-
-
-@dataclass(frozen=True, slots=True)
-class _Head:
-    method: str
-    target: str
-    headers: list[tuple[str, str]]
-
-    def get(self, name: str) -> str | None:
-        name = name.lower()
-        return next((v for k, v in self.headers if k.lower() == name), None)
 
 
 class EgressProxy:
@@ -221,27 +203,7 @@ class EgressProxy:
             raise
         # A head that does not come in time (an unused preconnect, a stalled client) gets
         # no answer: the TimeoutError closes the connection quietly.
-        # Latin-1 keeps every byte (cookies may carry UTF-8); the request line and header
-        # names must be printable ASCII, values free of control characters.
-        lines = raw[:-4].decode("latin-1").split("\r\n")
-        parts = lines[0].split(" ")
-        if (
-            len(parts) != 3
-            or not parts[0].isascii()
-            or not parts[0].isalpha()
-            or not _printable(parts[1])
-            or parts[2] not in ("HTTP/1.1", "HTTP/1.0")
-        ):
-            raise _Refused(400, "malformed request line", "invalid")
-        if len(lines) - 1 > MAX_HEADERS:
-            raise _Refused(431, "too many headers", "invalid")
-        headers: list[tuple[str, str]] = []
-        for line in lines[1:]:
-            name, sep, value = line.partition(":")
-            if not sep or not _printable(name) or any(c in _CONTROLS for c in value):
-                raise _Refused(400, "malformed header", "invalid")
-            headers.append((name, value.strip(" \t")))
-        return _Head(parts[0].upper(), parts[1], headers)
+        return parse_request_head(raw)
 
     def _authorize(self, head: _Head) -> None:
         given = (head.get("proxy-authorization") or "").encode("ascii", "replace")
@@ -255,7 +217,7 @@ class EgressProxy:
         try:
             return self._policy.parse_authority(head.target, "https")
         except BlockedDestination as exc:
-            raise self._blocked(_loggable(head.target), exc) from None
+            raise self._blocked(loggable(head.target), exc) from None
 
     def _forward_request(self, head: _Head) -> tuple[Destination, bytes]:
         """The checked destination and the origin-form request head to send upstream."""
@@ -266,21 +228,8 @@ class EgressProxy:
             dest = self._policy.check_static(target)
             parts = urlsplit(target)
         except (BlockedDestination, ValueError) as exc:
-            raise self._blocked(_where(target), exc) from None
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        listed = {
-            token.strip().lower()
-            for value in (head.get("connection") or "", head.get("proxy-connection") or "")
-            for token in value.split(",")
-        }
-        lines = [f"{head.method} {path} HTTP/1.1", f"Host: {parts.netloc}"]
-        for name, value in head.headers:
-            low = name.lower()
-            if low in _HOP_BY_HOP or low in listed or low == "host":
-                continue
-            lines.append(f"{name}: {value}")
-        lines.append("Connection: close")
-        return dest, ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+            raise self._blocked(where(target), exc) from None
+        return dest, origin_form_request(head, parts)
 
     def _blocked(self, where: str, exc: BlockedDestination | ValueError) -> _Refused:
         reason = exc.message if isinstance(exc, BlockedDestination) else "malformed URL"
@@ -383,22 +332,11 @@ class EgressProxy:
                 raise _Refused(502, "malformed upstream response", "error") from None
             except TimeoutError:
                 raise _Refused(504, "the upstream did not answer in time", "error") from None
-            status_line, *header_lines = raw[:-4].split(b"\r\n")
-            status = status_line.split(b" ", 2)
-            if len(status) < 2 or not status[1].isdigit():
-                raise _Refused(502, "malformed upstream response", "error")
-            code = int(status[1])
-            if 100 <= code < 200 and code != 101:
-                dst.write(raw)
-                await self._drain(dst)
-                continue
-            kept = [
-                line
-                for line in header_lines
-                if line.split(b":", 1)[0].strip().lower().decode("latin-1") not in _HOP_BY_HOP
-            ]
-            dst.write(b"\r\n".join([status_line, *kept, b"Connection: close"]) + b"\r\n\r\n")
+            code, out = response_head(raw)
+            dst.write(out)
             await self._drain(dst)
+            if is_interim(code):
+                continue
             last[0] = asyncio.get_running_loop().time()
             await self._pipe(src, dst, last, half_close=False)
             return
@@ -408,43 +346,12 @@ class EgressProxy:
             await writer.drain()
 
     async def _refuse(self, writer: asyncio.StreamWriter, status: int, reason: str) -> None:
-        body = (reason + "\n").encode()
-        head = [
-            f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
-            "Content-Type: text/plain; charset=utf-8",
-            f"Content-Length: {len(body)}",
-            "Cache-Control: no-store",
-            "Connection: close",
-        ]
-        if status == 407:
-            head.append('Proxy-Authenticate: Basic realm="postwriter-egress"')
-        if status == 403:
-            head.append("X-PostWriter-Egress: blocked")
+        data = refusal(status, reason)
         with contextlib.suppress(ConnectionError, TimeoutError, RuntimeError):
-            writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+            writer.write(data)
             await self._drain(writer)
 
     def _count(self, decision: str) -> None:
         if decision in ("allowed", "blocked", "unauthorized", "invalid"):
             setattr(self, decision, getattr(self, decision) + 1)
         EGRESS_REQUESTS.labels(decision=decision).inc()
-
-
-def _printable(text: str) -> bool:
-    """Non-empty visible ASCII, no spaces."""
-    return bool(text) and all(32 < ord(c) < 127 for c in text)
-
-
-def _where(target: str) -> str:
-    """`host:port` of an absolute URL for logs; never the user info or the path."""
-    try:
-        parts = urlsplit(target)
-        return _loggable(f"{parts.hostname or '?'}:{parts.port or 80}")
-    except ValueError:
-        return "?"
-
-
-def _loggable(authority: str) -> str:
-    """A `host:port` fit for a log line: no user info, printable, bounded."""
-    text = authority.rpartition("@")[2][:260]
-    return "".join(c if 32 < ord(c) < 127 else "?" for c in text)

@@ -19,7 +19,6 @@ from postwriter.storage.database import Database, open_database
 from tests.conftest import TEST_API_KEY
 
 AUTH = {"Authorization": f"Bearer {TEST_API_KEY}"}
-FINAL = ("job.succeeded", "job.failed", "job.cancelled")
 
 
 @dataclass
@@ -64,18 +63,7 @@ async def watch(
     client: TestClient[Any, Any], job_id: str, timeout: float = 90
 ) -> list[dict[str, Any]]:
     """Every event of a job over the WebSocket, until its final event."""
-    events: list[dict[str, Any]] = []
-    async with asyncio.timeout(timeout):
-        ws = await client.ws_connect("/v1/ws", headers=AUTH)
-        async with ws:
-            await ws.send_json({"op": "subscribe", "job_id": job_id})
-            async for msg in ws:
-                data = msg.json()
-                if "seq" in data:
-                    events.append(data)
-                    if data["type"] in FINAL:
-                        break
-    return events
+    return await watch_until(client, job_id, "job.succeeded", timeout)
 
 
 async def submit(client: TestClient[Any, Any], body: dict[str, Any]) -> str:
