@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv services services-stop up down demo test test-unit lint lint-deploy fmt bench eval clean
+.PHONY: help venv services services-stop up down demo test test-unit lint lint-deploy fmt fuzz bench eval clean
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -53,6 +53,9 @@ lint-deploy: ## validate Dockerfile, compose, k8s, workflows, Prometheus rules, 
 
 eval: venv ## classifier precision/recall/F1 on the labelled corpus (fails below the bar)
 	$(BIN)/python -m tests.eval
+
+fuzz: venv services ## schemathesis against /v1/openapi.json on a fresh API (no 5xx, schemas, auth)
+	$(BIN)/python -m tests.fuzz
 
 bench: venv services ## benchmarks: figures and ratios, see docs/performance.md
 	$(BIN)/python -m tests.bench

@@ -32,11 +32,11 @@ def _bar(done: int, total: int, width: int = 24) -> str:
 
 
 async def run_demo(settings: Settings, api: str | None, url: str | None, max_posts: int) -> int:
-    if not settings.api_keys:
-        _say("postwriter demo: set POSTWRITER_API_KEYS (the Makefile does this)")
+    if not settings.bootstrap_api_key:
+        _say("postwriter demo: set POSTWRITER_BOOTSTRAP_API_KEY (the Makefile does this)")
         return 2
     base = api or f"http://{settings.api_host}:{settings.api_port}"
-    headers = {"Authorization": f"Bearer {settings.api_keys[0]}"}
+    headers = {"Authorization": f"Bearer {settings.bootstrap_api_key}"}
     target = url or DEMO_URL
     timeout = aiohttp.ClientTimeout(total=settings.job_budget_s + 60, sock_connect=10)
     async with aiohttp.ClientSession(base, headers=headers, timeout=timeout) as http:

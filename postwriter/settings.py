@@ -23,7 +23,18 @@ class Settings:
     namespace: str = "postwriter"
     api_host: str = "127.0.0.1"
     api_port: int = 8080
-    api_keys: tuple[str, ...] = field(default=(), repr=False)
+    # An admin key accepted without a stored record, for first start; create real keys, then unset.
+    bootstrap_api_key: str = field(default="", repr=False)
+    # Requests per minute per API key, unless the key carries its own limit.
+    api_rate_per_minute: int = 600
+    # Browser origins allowed to open the WebSocket (besides the API's own origin).
+    ws_allowed_origins: tuple[str, ...] = ()
+    ws_heartbeat_s: float = 20.0
+    ws_max_subscriptions: int = 100
+    webhook_timeout_s: float = 10.0
+    webhook_max_attempts: int = 8
+    webhook_backoff_base_s: float = 2.0
+    webhook_backoff_max_s: float = 600.0
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9101
     egress_allow: tuple[str, ...] = ()
@@ -157,12 +168,19 @@ def _secret(var: str, raw: str) -> str:
     return raw
 
 
-def _keys(var: str, raw: str) -> tuple[str, ...]:
-    keys = tuple(k.strip() for k in raw.split(",") if k.strip())
-    short = [k for k in keys if len(k) < 16]
-    if short:
-        raise SettingsError(var, "every API key must be at least 16 characters")
-    return keys
+def _bootstrap_key(var: str, raw: str) -> str:
+    if len(raw) < 24:
+        raise SettingsError(var, "the bootstrap key must be at least 24 characters")
+    return raw
+
+
+def _origins(var: str, raw: str) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
+            raise SettingsError(var, f"{origin!r} is not an origin like https://host[:port]")
+    return origins
 
 
 def _egress_rules(var: str, raw: str) -> tuple[str, ...]:
@@ -192,7 +210,15 @@ _PARSERS: dict[str, Callable[[str, str], object]] = {
     "namespace": _text,
     "api_host": _text,
     "api_port": _int(0, 65535),
-    "api_keys": _keys,
+    "bootstrap_api_key": _bootstrap_key,
+    "api_rate_per_minute": _int(1, 1000000),
+    "ws_allowed_origins": _origins,
+    "ws_heartbeat_s": _float(1, 3600),
+    "ws_max_subscriptions": _int(1, 10000),
+    "webhook_timeout_s": _float(0.1, 120),
+    "webhook_max_attempts": _int(1, 50),
+    "webhook_backoff_base_s": _float(0.01, 3600),
+    "webhook_backoff_max_s": _float(0.01, 86400),
     "metrics_host": _text,
     "metrics_port": _int(0, 65535),
     "egress_allow": _egress_rules,

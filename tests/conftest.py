@@ -101,7 +101,7 @@ def make_settings(
         "mongodb_url": mongo,
         "mongodb_db": f"pwtest_{unique}",
         "namespace": f"pwtest.{unique}",
-        "api_keys": (TEST_API_KEY,),
+        "bootstrap_api_key": TEST_API_KEY,
         "egress_allow": allow,
         "scroll_wait_ms": 300,
         "navigation_timeout_s": 20.0,

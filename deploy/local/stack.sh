@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run PostWriter's processes in the background on loopback: the fixture site, the API,
-# one scrape consumer, one analysis consumer and the scheduler. Logs, pid files and
-# local keys under .run/. Idempotent.
+# one scrape consumer, one analysis consumer, the webhook dispatcher and the scheduler.
+# Logs, pid files and local keys under .run/. Idempotent. A webhook receiver on loopback
+# must be allowed in POSTWRITER_EGRESS_ALLOW.
 # usage: deploy/local/stack.sh up|down|demo|status
 set -euo pipefail
 
@@ -31,7 +32,7 @@ vault_keys() {
 }
 
 stack_env() {
-  export POSTWRITER_API_KEYS="${POSTWRITER_API_KEYS:-$(api_key)}"
+  export POSTWRITER_BOOTSTRAP_API_KEY="${POSTWRITER_BOOTSTRAP_API_KEY:-$(api_key)}"
   if [ -z "${POSTWRITER_KEYS:-}" ]; then
     export POSTWRITER_KEYS_FILE="${POSTWRITER_KEYS_FILE:-$(vault_keys)}"
   fi
@@ -86,6 +87,7 @@ case "${1:-up}" in
     start consumer "$PY" -m postwriter consume scrape
     start scheduler "$PY" -m postwriter schedule run
     start analysis env POSTWRITER_METRICS_PORT=9102 "$PY" -m postwriter consume analysis
+    start webhooks env POSTWRITER_METRICS_PORT=9103 "$PY" -m consumers.job_events_webhooks
     wait_http "http://127.0.0.1:$FIXTURE_PORT/healthz" 30 fixture
     wait_http "http://127.0.0.1:$API_PORT/readyz" 60 api
     sleep 1
@@ -100,6 +102,7 @@ case "${1:-up}" in
     echo "Stop it with: make down"
     ;;
   down)
+    stop webhooks
     stop analysis
     stop scheduler
     stop consumer
@@ -107,7 +110,7 @@ case "${1:-up}" in
     stop fixture
     ;;
   status)
-    for n in fixture api consumer scheduler analysis; do alive "$n" && echo "$n: running" || echo "$n: stopped"; done
+    for n in fixture api consumer scheduler analysis webhooks; do alive "$n" && echo "$n: running" || echo "$n: stopped"; done
     ;;
   *) echo "usage: $0 up|down|demo|status" >&2; exit 2 ;;
 esac

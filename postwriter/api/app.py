@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from prometheus_client.aiohttp import make_aiohttp_handler
 
 from postwriter.messaging.broker import open_broker
 from postwriter.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from postwriter.observability.server import metrics_server
 from postwriter.schedules import store as schedule_store
 from postwriter.security.egress import EgressPolicy
 from postwriter.services.events import EventSink
@@ -21,11 +21,22 @@ from postwriter.services.scraper_factory import build_vault
 from postwriter.settings import Settings
 from postwriter.storage.database import open_database
 
-from . import analytics, deadletters, jobs, posts, recipes, schedules, sessions
-from .auth import auth_middleware
+from . import (
+    analytics,
+    api_keys,
+    deadletters,
+    jobs,
+    posts,
+    recipes,
+    reference,
+    schedules,
+    sessions,
+)
+from .auth import AUTHENTICATOR, Authenticator, auth_middleware
 from .errors import error_middleware
 from .hub import EventHub
 from .keys import BROKER, DATABASE, EVENTS, HUB, POLICY, SETTINGS, VAULT
+from .request_validation import validation_middleware
 from .ws import websocket
 
 log = logging.getLogger(__name__)
@@ -50,18 +61,6 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
 
 
-LARGE_BODY_PATHS = frozenset({"/v1/sessions"})
-
-
-@web.middleware
-async def body_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The small default limit everywhere but the cookie upload."""
-    limit = request.app[SETTINGS].max_body_bytes
-    if request.path not in LARGE_BODY_PATHS and (request.content_length or 0) > limit:
-        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length or 0)
-    return await handler(request)
-
-
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
@@ -80,9 +79,16 @@ async def readyz(request: web.Request) -> web.Response:
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    if not settings.api_keys:
-        log.warning("POSTWRITER_API_KEYS is empty: every authenticated route answers 401")
-    async with open_database(settings) as db, open_broker(settings) as broker:
+    async with (
+        open_database(settings) as db,
+        open_broker(settings) as broker,
+        metrics_server(settings.metrics_host, settings.metrics_port),
+    ):
+        app[AUTHENTICATOR] = Authenticator(db, settings)
+        if not settings.bootstrap_api_key and not await db.api_keys.find_one({"revoked_at": None}):
+            log.warning(
+                "no API keys: set POSTWRITER_BOOTSTRAP_API_KEY or run `postwriter api-keys create`"
+            )
         await schedule_store.ensure_indexes(db)
         vault = build_vault(settings, db)
         await vault.ensure_indexes()
@@ -105,7 +111,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
 
 def make_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, metrics_middleware, auth_middleware, body_limit],
+        # Outermost first: metrics see the final status; errors become the standard body;
+        # the caller is known before the request is validated (401 before 400).
+        middlewares=[metrics_middleware, error_middleware, auth_middleware, validation_middleware],
         client_max_size=max(settings.max_body_bytes, sessions.UPLOAD_MAX_BYTES),
     )
     app[SETTINGS] = settings
@@ -113,7 +121,6 @@ def make_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_resources)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", make_aiohttp_handler())
     app.router.add_get("/v1/ws", websocket)
     app.add_routes(jobs.routes)
     app.add_routes(posts.routes)
@@ -122,6 +129,8 @@ def make_app(settings: Settings) -> web.Application:
     app.add_routes(sessions.routes)
     app.add_routes(recipes.routes)
     app.add_routes(analytics.routes)
+    app.add_routes(api_keys.routes)
+    app.add_routes(reference.routes)
     return app
 
 

@@ -1,4 +1,7 @@
-"""Dead-letter routes: list, inspect and replay parked scrape requests."""
+"""Dead-letter routes: list, inspect and replay parked scrape requests.
+
+Path and query are checked against the OpenAPI document (spec/paths/dead-letters.yaml).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +9,15 @@ from aiohttp import web
 
 from postwriter.services import deadletters
 
-from .keys import BROKER, DATABASE, EVENTS, SETTINGS
-from .validation import int_query
+from .keys import BROKER, DATABASE, EVENTS, QUERY, SETTINGS
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/v1/dead-letters")
 async def list_dead_letters(request: web.Request) -> web.Response:
-    limit = int_query(request, "limit", 50, 1, 500)
     moved = await deadletters.archive(request.app[BROKER], request.app[DATABASE])
-    docs = await deadletters.listing(request.app[DATABASE], limit)
+    docs = await deadletters.listing(request.app[DATABASE], request[QUERY]["limit"])
     return web.json_response(
         {"dead_letters": [deadletters.public(d) for d in docs], "archived_now": moved}
     )
@@ -30,14 +31,13 @@ async def show_dead_letter(request: web.Request) -> web.Response:
 
 @routes.post("/v1/dead-letters/{letter_id}/replay")
 async def replay_dead_letter(request: web.Request) -> web.Response:
-    force = request.query.get("force", "false").lower() in ("1", "true", "yes")
     job_id = await deadletters.replay(
         request.app[BROKER],
         request.app[DATABASE],
         request.app[EVENTS],
         request.match_info["letter_id"],
         queued_deadline_s=request.app[SETTINGS].queued_deadline_s,
-        force=force,
+        force=request[QUERY]["force"],
     )
     return web.json_response(
         {"job_id": job_id, "status": "queued"},

@@ -49,7 +49,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status < 400:
             raise
         code = _HTTP_CODES.get(exc.status, "http_error")
-        return error_response(exc.status, code, exc.reason)
+        response = error_response(exc.status, code, exc.reason)
+        if "Allow" in exc.headers:  # a 405 names the methods that would work (RFC 9110)
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except PyMongoError:
         log.exception("database error", extra={"path": request.path})
         return error_response(503, "service_unavailable", "the database is not available")

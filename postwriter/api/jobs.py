@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -18,7 +17,7 @@ from postwriter.storage.posts import page_of_posts
 
 from .jsonable import jsonable
 from .keys import BROKER, DATABASE, EVENTS, POLICY, PRINCIPAL, SETTINGS
-from .validation import int_query, json_body
+from .validation import body_of, parse_instant, query_of
 
 routes = web.RouteTableDef()
 
@@ -35,16 +34,16 @@ class JobAlreadyFinal(PostWriterError):
 
 @routes.post("/v1/jobs")
 async def create_job(request: web.Request) -> web.Response:
-    body = await json_body(request, "job.create.json")
+    body = body_of(request)
     url = body["url"].strip()
     request.app[POLICY].check_static(url)
-    since = _instant(body.get("since"), "since")
+    since = parse_instant(body.get("since"), "since")
     if body.get("adapter") == "recipe" and not body.get("recipe_id"):
         raise InvalidRequest("adapter 'recipe' needs a recipe_id", field="recipe_id")
     if body.get("recipe_id") and body.get("adapter") != "recipe":
         raise InvalidRequest("recipe_id goes with adapter 'recipe'", field="recipe_id")
     key = body.get("idempotency_key")
-    principal: str = request[PRINCIPAL]
+    principal = request[PRINCIPAL].id
     job_id = job_id_for_key(principal, key) if key else new_job_id()
     spec = ScrapeRequest(
         job_id=job_id,
@@ -52,7 +51,7 @@ async def create_job(request: web.Request) -> web.Response:
         adapter=body.get("adapter", "auto"),
         max_posts=body.get("max_posts", 100),
         correlation_id=request.headers.get("X-Correlation-ID", job_id)[:128],
-        since=since,
+        since=as_stored(since) if since is not None else None,
         session_id=body.get("session_id"),
         block_resources=body.get("block_resources", True),
         recipe_id=body.get("recipe_id"),
@@ -73,18 +72,6 @@ async def create_job(request: web.Request) -> web.Response:
         status=202,
         headers={"Location": f"/v1/jobs/{job_id}"},
     )
-
-
-def _instant(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidRequest(f"{name} is not an ISO 8601 date-time", field=name) from None
-    if parsed.tzinfo is None:
-        raise InvalidRequest(f"{name} needs a UTC offset, e.g. +00:00", field=name)
-    return as_stored(parsed)
 
 
 @routes.delete("/v1/jobs/{job_id}")
@@ -115,13 +102,11 @@ async def _job_or_404(request: web.Request) -> Document:
 
 @routes.get("/v1/jobs")
 async def list_jobs(request: web.Request) -> web.Response:
-    limit = int_query(request, "limit", 20, 1, 100)
-    status = request.query.get("status")
+    params = query_of(request)
+    limit = params["limit"]
     query: dict[str, Any] = {}
-    if status is not None:
-        if status not in {s.value for s in JobStatus}:
-            raise InvalidRequest("unknown status", field="status")
-        query["status"] = status
+    if "status" in params:
+        query["status"] = params["status"]
     found = request.app[DATABASE].jobs.find(query).sort("created_at", -1).limit(limit)
     return web.json_response({"jobs": [jobs.public_job(d) for d in await found.to_list()]})
 
@@ -134,10 +119,20 @@ async def get_job(request: web.Request) -> web.Response:
 @routes.get("/v1/jobs/{job_id}/posts")
 async def job_posts(request: web.Request) -> web.Response:
     job = await _job_or_404(request)
-    limit = int_query(request, "limit", 50, 1, 200)
-    cursor = request.query.get("cursor")
+    params = query_of(request)
+    limit, cursor = params["limit"], params.get("cursor")
     docs, next_cursor = await page_of_posts(request.app[DATABASE], job["_id"], limit, cursor)
     return web.json_response({"posts": [public_post(d) for d in docs], "next_cursor": next_cursor})
+
+
+@routes.get("/v1/jobs/{job_id}/events")
+async def job_events(request: web.Request) -> web.Response:
+    job = await _job_or_404(request)
+    params = query_of(request)
+    events = await jobs.events_after(
+        request.app[DATABASE], job["_id"], params["after_seq"], params["limit"]
+    )
+    return web.json_response({"events": [e.to_json() for e in events]})
 
 
 def public_post(doc: Document) -> dict[str, Any]:

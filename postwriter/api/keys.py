@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from postwriter.messaging.broker import Broker
@@ -12,6 +14,7 @@ from postwriter.settings import Settings
 from postwriter.storage.database import Database
 
 from .hub import EventHub
+from .principal import Principal
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
@@ -20,4 +23,7 @@ EVENTS = web.AppKey("events", EventSink)
 HUB = web.AppKey("hub", EventHub)
 POLICY = web.AppKey("policy", EgressPolicy)
 VAULT = web.AppKey("vault", SessionVault)
-PRINCIPAL = web.RequestKey("principal", str)
+PRINCIPAL = web.RequestKey("principal", Principal)
+# Set by the validation middleware from the OpenAPI document: typed query and JSON body.
+QUERY = web.RequestKey("query", dict[str, Any])
+BODY = web.RequestKey("body", dict[str, Any])

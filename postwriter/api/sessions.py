@@ -1,13 +1,18 @@
-"""Session routes: import a logged-in browser session (cookies are sealed at once)."""
+"""Session routes: import a logged-in browser session (cookies are sealed at once).
+
+Path and body are checked against the OpenAPI document (spec/paths/sessions.yaml), which
+also gives the import its larger body limit (`x-max-body-bytes`).
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from postwriter.errors import NotFound
+from postwriter.storage import audit
 
-from .keys import VAULT
-from .validation import json_body
+from .auth import client_ip
+from .keys import BODY, DATABASE, PRINCIPAL, VAULT
 
 routes = web.RouteTableDef()
 # A cookie export is larger than other bodies: this route alone may take this much.
@@ -16,13 +21,22 @@ UPLOAD_MAX_BYTES = 1536 * 1024
 
 @routes.post("/v1/sessions")
 async def import_session(request: web.Request) -> web.Response:
-    body = await json_body(request, "session.import.json")
+    body = request[BODY]
     info = await request.app[VAULT].import_cookies(
         body["platform"],
         body["name"],
         body["data"].encode("utf-8"),
         body.get("format", "auto"),
         session_id=body.get("session_id"),
+    )
+    await audit.record(
+        request.app[DATABASE],
+        "session.imported",
+        actor=request[PRINCIPAL].id,
+        ip=client_ip(request),
+        method=request.method,
+        path=request.path,
+        details={"session_id": info.session_id, "platform": body["platform"]},
     )
     return web.json_response(
         info.to_json(), status=201, headers={"Location": f"/v1/sessions/{info.session_id}"}
@@ -49,4 +63,13 @@ async def delete_session(request: web.Request) -> web.Response:
     session_id = request.match_info["session_id"]
     if not await request.app[VAULT].delete(session_id):
         raise NotFound(f"no session {session_id}")
+    await audit.record(
+        request.app[DATABASE],
+        "session.deleted",
+        actor=request[PRINCIPAL].id,
+        ip=client_ip(request),
+        method=request.method,
+        path=request.path,
+        details={"session_id": session_id},
+    )
     return web.Response(status=204)

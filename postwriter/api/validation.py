@@ -1,58 +1,38 @@
-"""Request bodies validated against JSON Schemas: errors name the field that is wrong."""
+"""Small helpers for handlers: the validated body and query, and checks a schema cannot say."""
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from importlib import resources
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
-from jsonschema import Draft202012Validator
 
 from postwriter.errors import InvalidRequest
 
-
-@cache
-def _validator(name: str) -> Draft202012Validator:
-    text = resources.files("postwriter.api").joinpath("schemas", name).read_text("utf-8")
-    return Draft202012Validator(json.loads(text))
+from .keys import BODY, QUERY
 
 
-async def json_object(request: web.Request) -> dict[str, Any]:
-    """The body as a JSON object, for routes whose model validates it (schedules, recipes)."""
-    if request.content_type != "application/json":
-        raise InvalidRequest("send the body as application/json")
+def body_of(request: web.Request) -> dict[str, Any]:
+    """The JSON body the validation middleware checked against the OpenAPI document."""
+    return request[BODY]
+
+
+def query_of(request: web.Request) -> dict[str, Any]:
+    return request[QUERY]
+
+
+def parse_instant(value: str | None, name: str) -> datetime | None:
+    """An ISO 8601 date-time with a UTC offset, as an aware UTC datetime."""
+    if value is None:
+        return None
     try:
-        data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidRequest("body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise InvalidRequest("body must be a JSON object")
-    return data
-
-
-async def json_body(request: web.Request, schema: str) -> dict[str, Any]:
-    data = await json_object(request)
-    error = next(iter(_validator(schema).iter_errors(data)), None)
-    if error is not None:
-        path = ".".join(str(p) for p in error.absolute_path)
-        if error.validator == "additionalProperties":
-            raise InvalidRequest(f"unknown field: {error.message}", field=path or None)
-        if error.validator == "required":
-            raise InvalidRequest(error.message, field=error.message.split("'")[1])
-        raise InvalidRequest(f"{path or 'body'}: {error.message}", field=path or None)
-    return data
-
-
-def int_query(request: web.Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
+        parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise InvalidRequest(f"{name} must be a whole number", field=name) from None
-    if not low <= value <= high:
-        raise InvalidRequest(f"{name} must be between {low} and {high}", field=name)
-    return value
+        raise InvalidRequest(f"{name} is not an ISO 8601 date-time", field=name) from None
+    if parsed.tzinfo is None:
+        raise InvalidRequest(f"{name} needs a UTC offset, e.g. +00:00", field=name)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise InvalidRequest(f"{name} is out of range", field=name) from None
+

@@ -10,7 +10,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from postwriter.cli import analysis, deadletters, recipes, schedules, sessions
+from postwriter.cli import (
+    analysis,
+    api_keys,
+    deadletters,
+    posts,
+    recipes,
+    schedules,
+    sessions,
+)
 from postwriter.cli.common import CommandGroup
 from postwriter.errors import InvalidRequest, PostWriterError, SettingsError
 from postwriter.models.job import ADAPTERS
@@ -24,6 +32,8 @@ _MODULES: tuple[CommandGroup, ...] = (
     sessions.Keys(),
     recipes,
     analysis,
+    api_keys,
+    posts,
 )
 _GROUPS: dict[str, CommandGroup] = {}
 

@@ -11,6 +11,9 @@ from postwriter.settings import Settings
 
 SCRAPE_ROUTING_KEY = "scrape.request"
 DEAD_ROUTING_KEY = "scrape.requests"
+# The webhook dispatcher's queue (suffix) and the job events it takes from the events exchange.
+WEBHOOK_QUEUE = "webhooks.events"
+WEBHOOK_ROUTING_KEYS = ("job.succeeded", "job.failed", "analysis.done")
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +23,7 @@ class Names:
     events_exchange: str
     scrape_queue: str
     dead_queue: str
+    webhook_queue: str
 
     @classmethod
     def for_settings(cls, settings: Settings) -> Names:
@@ -29,6 +33,7 @@ class Names:
             events_exchange=settings.queue_name("events"),
             scrape_queue=settings.queue_name("scrape.requests"),
             dead_queue=settings.queue_name("scrape.dead"),
+            webhook_queue=settings.queue_name(WEBHOOK_QUEUE),
         )
 
 
@@ -76,3 +81,30 @@ async def declare(channel: AbstractChannel, settings: Settings) -> Topology:
     )
     await scrape_queue.bind(requests, SCRAPE_ROUTING_KEY, timeout=timeout)
     return Topology(names, requests, dead, events, scrape_queue, dead_queue)
+
+
+async def declare_webhook_queue(
+    channel: AbstractChannel, topology: Topology, settings: Settings
+) -> AbstractQueue:
+    """The webhook dispatcher's queue, bound to the events it delivers.
+
+    Declared by the dispatcher only, not by `declare`: where no dispatcher was ever
+    deployed, no queue collects events nobody reads. Past the delivery limit a message
+    goes to the dead-letter queue under the routing key `webhooks.events`.
+    """
+    timeout = settings.connect_timeout_s
+    queue = await channel.declare_queue(
+        topology.names.webhook_queue,
+        durable=True,
+        arguments={
+            "x-queue-type": "quorum",
+            "x-delivery-limit": settings.delivery_limit,
+            "x-dead-letter-exchange": topology.names.dead_exchange,
+            "x-dead-letter-routing-key": WEBHOOK_QUEUE,
+        },
+        timeout=timeout,
+    )
+    for key in WEBHOOK_ROUTING_KEYS:
+        await queue.bind(topology.events, key, timeout=timeout)
+    await topology.dead_queue.bind(topology.dead, WEBHOOK_QUEUE, timeout=timeout)
+    return queue

@@ -54,6 +54,14 @@ class Database:
     def templates(self) -> AsyncCollection[Document]:
         return self.db["templates"]
 
+    @property
+    def api_keys(self) -> AsyncCollection[Document]:
+        return self.db["api_keys"]
+
+    @property
+    def audit(self) -> AsyncCollection[Document]:
+        return self.db["audit_log"]
+
     async def ping(self) -> bool:
         try:
             await self.db.command("ping")
@@ -84,6 +92,10 @@ class Database:
         )
         await self.templates.create_index([("source", ASCENDING)], name="by_source")
         await self.jobs.create_index([("created_at", DESCENDING)], name="newest_first")
+        await self.audit.create_index([("at", DESCENDING)], name="newest_first")
+        from postwriter.storage.post_query import ensure_post_query_indexes  # imports Database
+
+        await ensure_post_query_indexes(self)
 
 
 @asynccontextmanager

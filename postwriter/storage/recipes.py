@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
 from postwriter.errors import NotFound
 from postwriter.extract.recipe import Recipe
@@ -20,12 +22,25 @@ async def save_recipe(db: Database, recipe: Recipe) -> tuple[Document, bool]:
     """Create or replace; returns the stored document and whether it is new."""
     now = datetime.now(UTC)
     doc = {**recipe.to_dict(), "updated_at": now}
-    result = await _collection(db).update_one(
-        {"_id": recipe.name}, {"$set": doc, "$setOnInsert": {"created_at": now}}, upsert=True
-    )
-    stored = await _collection(db).find_one({"_id": recipe.name})
-    assert stored is not None
-    return stored, result.upserted_id is not None
+    stored: Document | None = None
+    for attempt in range(3):
+        try:
+            stored = await _collection(db).find_one_and_update(
+                {"_id": recipe.name},
+                {"$set": doc, "$setOnInsert": {"created_at": now}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:
+            # Two saves of a new name raced to insert: the loser updates the winner's copy.
+            if attempt == 2:
+                raise
+            continue
+        break
+    if stored is None:  # an upsert always returns a document; this keeps the types honest
+        raise NotFound(f"no recipe {recipe.name}")
+    # Inserted by this call: its creation and last update are the same instant.
+    return stored, stored["created_at"] == stored["updated_at"]
 
 
 async def load_recipe(db: Database, name: str) -> Recipe:

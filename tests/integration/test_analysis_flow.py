@@ -66,7 +66,8 @@ async def test_the_demo_scrape_yields_topics_templates_and_three_checked_variati
         assert scores == sorted(scores, reverse=True)
         one = templates[0]["template_id"]
         assert (await stack.client.get(f"/v1/templates/{one}", headers=AUTH)).status == 200
-        assert (await stack.client.get("/v1/templates/nosuch", headers=AUTH)).status == 404
+        unknown = "0" * 16  # well-formed (16 hex digits) but not stored
+        assert (await stack.client.get(f"/v1/templates/{unknown}", headers=AUTH)).status == 404
 
         body = {"idea": "cold brew for summer mornings", "page_id": page_id, "vars": 3}
         resp = await stack.client.post("/v1/generate", json=body, headers=AUTH)

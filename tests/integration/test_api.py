@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+import aiohttp
 import pytest
 
 from postwriter.messaging.envelope import Envelope
 from postwriter.settings import Settings
+from tests.e2e.processes import free_port
 from tests.integration.stack import AUTH, api_running
+
+TIMEOUT = aiohttp.ClientTimeout(total=10)
 
 pytestmark = pytest.mark.integration
 
 
-async def test_health_and_metrics_need_no_key(settings: Settings) -> None:
+async def test_health_needs_no_key_and_metrics_have_their_own_port(settings: Settings) -> None:
+    port = free_port()
+    settings = dataclasses.replace(settings, metrics_port=port)
     async with api_running(settings) as stack:
         assert (await stack.client.get("/healthz")).status == 200
         ready = await stack.client.get("/readyz")
         assert ready.status == 200
         assert (await ready.json())["checks"] == {"database": True, "broker": True}
-        metrics = await stack.client.get("/metrics")
-        assert "postwriter_http_requests_total" in await metrics.text()
+        # The API port serves no metrics (every route there but health needs a key).
+        assert (await stack.client.get("/metrics")).status == 401
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/metrics", timeout=TIMEOUT) as metrics:
+                assert "postwriter_http_requests_total" in await metrics.text()
 
 
 @pytest.mark.parametrize(

@@ -10,20 +10,24 @@ def test_defaults_listen_on_loopback() -> None:
     settings = Settings.from_env({})
     assert settings.api_host == "127.0.0.1"
     assert settings.api_port == 8080
-    assert settings.api_keys == ()
+    assert settings.bootstrap_api_key == ""
+    assert settings.ws_allowed_origins == ()
 
 
 def test_values_are_parsed_and_frozen() -> None:
     settings = Settings.from_env(
         {
             "POSTWRITER_API_PORT": "9000",
-            "POSTWRITER_API_KEYS": "a" * 16 + ", " + "b" * 20,
+            "POSTWRITER_BOOTSTRAP_API_KEY": "a" * 24,
+            "POSTWRITER_WS_ALLOWED_ORIGINS": "https://ui.example.test, http://127.0.0.1:3000/",
             "POSTWRITER_EGRESS_ALLOW": "127.0.0.1:8081, 10.0.0.0/8,example.test",
             "POSTWRITER_LOG_LEVEL": "debug",
         }
     )
     assert settings.api_port == 9000
-    assert settings.api_keys == ("a" * 16, "b" * 20)
+    assert settings.bootstrap_api_key == "a" * 24
+    assert settings.ws_allowed_origins == ("https://ui.example.test", "http://127.0.0.1:3000")
+    assert "a" * 24 not in repr(settings)
     assert settings.egress_allow == ("127.0.0.1:8081", "10.0.0.0/8", "example.test")
     assert settings.log_level == "DEBUG"
     with pytest.raises(AttributeError):
@@ -37,7 +41,9 @@ def test_values_are_parsed_and_frozen() -> None:
         ({"POSTWRITER_API_PORT": "70000"}, "POSTWRITER_API_PORT", "between"),
         ({"POSTWRITER_AMQP_URL": "redis://x"}, "POSTWRITER_AMQP_URL", "amqp"),
         ({"POSTWRITER_MONGODB_URL": "nonsense"}, "POSTWRITER_MONGODB_URL", "mongodb"),
-        ({"POSTWRITER_API_KEYS": "short"}, "POSTWRITER_API_KEYS", "16 characters"),
+        ({"POSTWRITER_BOOTSTRAP_API_KEY": "short"}, "POSTWRITER_BOOTSTRAP_API_KEY", "24 char"),
+        ({"POSTWRITER_WS_ALLOWED_ORIGINS": "ui.test"}, "POSTWRITER_WS_ALLOWED_ORIGINS", "origin"),
+        ({"POSTWRITER_API_KEYS": "x" * 30}, "POSTWRITER_API_KEYS", "unknown setting"),
         ({"POSTWRITER_EGRESS_ALLOW": "10.0.0.0/33"}, "POSTWRITER_EGRESS_ALLOW", "CIDR"),
         ({"POSTWRITER_LOG_LEVEL": "loud"}, "POSTWRITER_LOG_LEVEL", "one of"),
         ({"POSTWRITER_API_PROT": "1"}, "POSTWRITER_API_PROT", "unknown setting"),
