@@ -1,12 +1,14 @@
 """`make bench`: speed and memory figures, with ratios against naive baselines.
 
-Runs on the local services (RabbitMQ is not needed; MongoDB-wire and Chromium are) and the
-in-process fixture site. Prints one line per figure; docs/performance.md records them.
+Runs on the local services (MongoDB-wire and Chromium; RabbitMQ for the API figures of
+tests/bench_api.py) and the in-process fixture site. Prints one line per figure;
+docs/performance.md records them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import statistics
 import time
@@ -14,10 +16,16 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
+from unittest import mock
 
 from aiohttp import web
+from aiohttp.streams import StreamReader
+from aiohttp.test_utils import make_mocked_request
 from playwright.async_api import async_playwright
 
+from postwriter.api import openapi, request_validation
+from postwriter.api.keys import SETTINGS
 from postwriter.browser.pool import CHROMIUM_ARGS, BrowserPool
 from postwriter.browser.render import guard_context, open_page
 from postwriter.extract.registry import extract_posts
@@ -32,16 +40,34 @@ from tests.fixtures.site.render import permalink_path, render_timeline_html
 from tests.fixtures.site.server import make_app
 
 ROUNDS = int(os.environ.get("POSTWRITER_BENCH_ROUNDS", "3"))
+VALIDATIONS = 5000
+MOCKED_REQUESTS = 1000
 
 
 def say(name: str, value: float, unit: str, note: str = "") -> None:
     print(f"{name:<44} {value:>12.1f} {unit:<10} {note}", flush=True)
 
 
+def own_rss_kib() -> int:
+    """Resident KiB of this process alone, now (not its peak)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 class PeakRss:
-    def __init__(self) -> None:
+    """Peak resident KiB, sampled: this process and its children, or with `tree=False` this
+    process alone (when the children are load generators, not part of what is measured)."""
+
+    def __init__(self, *, tree: bool = True) -> None:
         self.peak = 0
+        self._tree = tree
         self._task: asyncio.Task[None] | None = None
+
+    def now(self) -> int:
+        return descendants_rss_kib(os.getpid(), include_root=True) if self._tree else own_rss_kib()
 
     async def __aenter__(self) -> PeakRss:
         self._task = asyncio.create_task(self._sample())
@@ -51,10 +77,11 @@ class PeakRss:
         assert self._task is not None
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
+        self.peak = max(self.peak, self.now())
 
     async def _sample(self) -> None:
         while True:
-            self.peak = max(self.peak, descendants_rss_kib(os.getpid(), include_root=True))
+            self.peak = max(self.peak, self.now())
             await asyncio.sleep(0.05)
 
 
@@ -250,6 +277,75 @@ def bench_analysis() -> None:
     )
 
 
+# A full createJob body: every field a client would plausibly send.
+JOB_BODY: dict[str, Any] = {
+    "url": "https://www.facebook.com/acmecoffee",
+    "adapter": "facebook",
+    "max_posts": 200,
+    "idempotency_key": "campaign-2026-11-25-acmecoffee",
+    "since": "2026-11-01T00:00:00+00:00",
+    "session_id": "sess_0123456789abcdef",
+    "block_resources": True,
+}
+
+
+def _timed_per_item(run: Callable[[], None], count: int) -> float:
+    """Best of 3 rounds, in µs per item."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best / count * 1e6
+
+
+async def _body_step_us(settings: Settings, body: dict[str, Any]) -> float:
+    """The middleware's body step (size, media type, read, JSON, surrogates, schema)."""
+    op = openapi.find("POST", "/v1/jobs")
+    assert op is not None and op.body is not None
+    app = web.Application()
+    app[SETTINGS] = settings
+    raw = json.dumps(body).encode()
+    headers = {"Content-Type": "application/json", "Content-Length": str(len(raw))}
+    best = float("inf")
+    for _ in range(3):
+        requests = []
+        for _ in range(MOCKED_REQUESTS):
+            payload = StreamReader(mock.Mock(), 2**16, loop=asyncio.get_running_loop())
+            payload.feed_data(raw)
+            payload.feed_eof()
+            requests.append(
+                make_mocked_request("POST", "/v1/jobs", headers, payload=payload, app=app)
+            )
+        start = time.perf_counter()
+        for request in requests:
+            # Private, but it is exactly the step to time; the whole middleware needs a route.
+            await request_validation._body(request, op, op.body)
+        best = min(best, time.perf_counter() - start)
+    return best / MOCKED_REQUESTS * 1e6
+
+
+async def bench_body_validation(settings: Settings) -> None:
+    """The cost of checking a createJob body against the OpenAPI document, per body."""
+    op = openapi.find("POST", "/v1/jobs")
+    assert op is not None and op.body is not None
+    validator = op.body
+    invalid = {**JOB_BODY, "max_posts": 0, "colour": "red"}
+    assert not list(validator.iter_errors(JOB_BODY)) and list(validator.iter_errors(invalid))
+
+    def schema_only(body: dict[str, Any]) -> None:
+        for _ in range(VALIDATIONS):
+            list(validator.iter_errors(body))
+
+    size = len(json.dumps(JOB_BODY))
+    schema_us = _timed_per_item(lambda: schema_only(JOB_BODY), VALIDATIONS)
+    say("validation: POST /v1/jobs body, schema only", schema_us, "µs/body", f"{size} bytes")
+    step_us = await _body_step_us(settings, JOB_BODY)
+    say("validation: the middleware's whole body step", step_us, "µs/body", "valid body")
+    bad_us = _timed_per_item(lambda: schema_only(invalid), VALIDATIONS)
+    say("validation: invalid body (2 errors), schema only", bad_us, "µs/body")
+
+
 async def main() -> None:
     app = make_app()
     runner = web.AppRunner(app)
@@ -271,6 +367,10 @@ async def main() -> None:
         await bench_storage(settings)
         await bench_pages(settings, site)
         await bench_timeline(settings, site)
+        # Imported here: tests.bench_api imports `say` from this module.
+        from tests.bench_api import bench_api
+
+        await bench_api()
     finally:
         await runner.cleanup()
 

@@ -141,7 +141,8 @@ async def drop_everything(settings: Settings) -> None:
     connection = await aio_pika.connect(settings.amqp_url, timeout=10)
     async with connection:
         channel = await connection.channel()
-        for queue in (names.scrape_queue, names.dead_queue):
+        analysis = settings.queue_name("analysis.events")
+        for queue in (names.scrape_queue, names.dead_queue, names.webhook_queue, analysis):
             await channel.queue_delete(queue)
         for exchange in (names.requests_exchange, names.dead_exchange, names.events_exchange):
             await channel.exchange_delete(exchange)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import os
 import secrets
 import subprocess
@@ -38,9 +39,9 @@ def _args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.fuzz")
     parser.add_argument("--base", help="fuzz a running API instead of starting one")
     parser.add_argument("--key", help="admin key for --base")
-    parser.add_argument("--max-examples", type=int, default=40, help="cases per operation")
+    parser.add_argument("--max-examples", type=int, default=80, help="cases per operation")
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--workers", default="2")
+    parser.add_argument("--workers", default="1")
     return parser.parse_args()
 
 
@@ -94,6 +95,8 @@ def main() -> int:
         api_port=port,
         metrics_port=free_port(),
         bootstrap_api_key=key,
+        # A vault key, so session imports are exercised rather than refused as unconfigured.
+        keys="fuzz:" + base64.b64encode(secrets.token_bytes(32)).decode(),
         # The fuzzer sends thousands of requests with one key: the limit is tested elsewhere.
         api_rate_per_minute=1_000_000,
     )

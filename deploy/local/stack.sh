@@ -83,11 +83,11 @@ case "${1:-up}" in
   up)
     stack_env
     start fixture "$PY" -m tests.fixtures.site --host 127.0.0.1 --port "$FIXTURE_PORT"
-    start api "$PY" -m postwriter api
+    start api env POSTWRITER_METRICS_PORT=9100 "$PY" -m postwriter api
     start consumer "$PY" -m postwriter consume scrape
     start scheduler "$PY" -m postwriter schedule run
     start analysis env POSTWRITER_METRICS_PORT=9102 "$PY" -m postwriter consume analysis
-    start webhooks env POSTWRITER_METRICS_PORT=9103 "$PY" -m consumers.job_events_webhooks
+    start webhooks env POSTWRITER_METRICS_PORT=9103 "$PY" -m postwriter consume webhooks
     wait_http "http://127.0.0.1:$FIXTURE_PORT/healthz" 30 fixture
     wait_http "http://127.0.0.1:$API_PORT/readyz" 60 api
     sleep 1

@@ -24,6 +24,7 @@ from postwriter.storage.database import open_database
 from . import (
     analytics,
     api_keys,
+    dashboard,
     deadletters,
     jobs,
     posts,
@@ -31,13 +32,14 @@ from . import (
     reference,
     schedules,
     sessions,
+    webhooks,
 )
 from .auth import AUTHENTICATOR, Authenticator, auth_middleware
 from .errors import error_middleware
 from .hub import EventHub
 from .keys import BROKER, DATABASE, EVENTS, HUB, POLICY, SETTINGS, VAULT
 from .request_validation import validation_middleware
-from .ws import websocket
+from .ws import close_websockets, websocket
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +121,8 @@ def make_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[POLICY] = EgressPolicy(settings.egress_allow)
     app.cleanup_ctx.append(_resources)
+    # Close WebSocket clients with 1001 at once, rather than wait out the shutdown timeout.
+    app.on_shutdown.append(close_websockets)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/v1/ws", websocket)
@@ -131,6 +135,8 @@ def make_app(settings: Settings) -> web.Application:
     app.add_routes(analytics.routes)
     app.add_routes(api_keys.routes)
     app.add_routes(reference.routes)
+    app.add_routes(webhooks.routes)
+    app.add_routes(dashboard.routes)
     return app
 
 

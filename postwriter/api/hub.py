@@ -154,6 +154,7 @@ class EventHub:
             client.queue.put_nowait(item)
         except asyncio.QueueFull:
             WS_DROPPED.labels(reason="send_queue_full").inc()
+            log.info("websocket client too slow: closing", extra={"principal": client.principal})
             reason = "send queue overflow: resume with after_seq"
             self.close(client, proto.CLOSE_OVERFLOW, reason, flush=False)
 
@@ -171,6 +172,8 @@ class EventHub:
         source: str | None = None,
         request_id: proto.RequestId = None,
     ) -> None:
+        if client.closing is not None:
+            return
         # Registered before the writer reads the log, so nothing published meanwhile is missed.
         self._by_job.setdefault(job_id, set()).add(client)
         if source is None or client.jobs.get(job_id, source) is not None:

@@ -39,10 +39,14 @@ class Operation:
     role: Role | None
     path_params: dict[str, Param] = field(default_factory=dict)
     query_params: dict[str, Param] = field(default_factory=dict)
+    header_params: dict[str, Param] = field(default_factory=dict)
     body: Draft202012Validator | None = None
     body_required: bool = False
     # A larger body limit for this route (the cookie upload), else the service default.
     max_body_bytes: int | None = None
+    # Pages people open from links (the dashboard) ignore unknown query parameters
+    # (utm_source...); API operations refuse them.
+    ignore_unknown_query: bool = False
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -150,9 +154,11 @@ def operations() -> dict[tuple[str, str], Operation]:
                 role=None if role_name == PUBLIC else Role.parse(role_name),
                 path_params={p.name: p for p, where in located if where == "path"},
                 query_params={p.name: p for p, where in located if where == "query"},
+                header_params={p.name: p for p, where in located if where == "header"},
                 body=Draft202012Validator(body_schema) if body_schema is not None else None,
                 body_required=bool((body or {}).get("required")),
                 max_body_bytes=op.get("x-max-body-bytes"),
+                ignore_unknown_query=bool(op.get("x-ignore-unknown-query")),
             )
     return out
 

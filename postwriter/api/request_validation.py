@@ -45,6 +45,12 @@ async def validation_middleware(request: web.Request, handler: Handler) -> web.S
         return await handler(request)
     for name, param in op.path_params.items():
         _check(param, name, _coerce(request.match_info.get(name, ""), param, name))
+    for name, param in op.header_params.items():
+        raw = request.headers.get(name)
+        if raw is not None:
+            _check(param, name, _coerce(raw, param, name))
+        elif param.required:
+            raise InvalidRequest(f"header {name} is required", field=name)
     request[QUERY] = _query(request, op)
     if op.body is not None:
         request[BODY] = await _body(request, op, op.body)
@@ -54,12 +60,12 @@ async def validation_middleware(request: web.Request, handler: Handler) -> web.S
 def _query(request: web.Request, op: openapi.Operation) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in request.query:
-        if name not in op.query_params:
+        if name not in op.query_params and not op.ignore_unknown_query:
             allowed = ", ".join(sorted(op.query_params)) or "none"
             raise InvalidRequest(
                 f"unknown query parameter {name!r} (allowed: {allowed})", field=name
             )
-        if len(request.query.getall(name)) > 1:
+        if name in op.query_params and len(request.query.getall(name)) > 1:
             raise InvalidRequest(f"{name} is given more than once", field=name)
     for name, param in op.query_params.items():
         raw = request.query.get(name)

@@ -35,4 +35,3 @@ def parse_instant(value: str | None, name: str) -> datetime | None:
         return parsed.astimezone(UTC)
     except OverflowError:
         raise InvalidRequest(f"{name} is out of range", field=name) from None
-

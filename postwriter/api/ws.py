@@ -70,10 +70,11 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             return ws
         await _serve(client, hub, request.app[DATABASE])
     finally:
-        # Shielded: a handler cancelled at shutdown still leaves the close bounded and owned.
-        with contextlib.suppress(asyncio.CancelledError):
+        # Shielded: a handler cancelled at shutdown leaves the close running, owned by the hub.
+        try:
             await asyncio.shield(hub.close(client, proto.CLOSE_NORMAL, "bye"))
-        hub.closed(client)
+        finally:
+            hub.closed(client)
     return ws
 
 

@@ -55,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("api", help="serve the HTTP and WebSocket API")
 
     consume = sub.add_parser("consume", help="run a consumer")
-    consume.add_argument("queue", choices=["scrape", "analysis"], help="which queue to consume")
+    consume.add_argument(
+        "queue", choices=["scrape", "analysis", "webhooks"], help="which queue to consume"
+    )
 
     submit = sub.add_parser("submit", help="publish a scrape request to RabbitMQ")
     submit.add_argument("url")
@@ -107,6 +109,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from consumers.analysis_events import main as analysis_main
 
         asyncio.run(analysis_main(settings))
+        return 0
+    if args.command == "consume" and args.queue == "webhooks":
+        from consumers.job_events_webhooks import main as webhooks_main
+
+        asyncio.run(webhooks_main(settings))
         return 0
     if args.command == "consume":
         from consumers.scrape_requests import main as consume_main

@@ -10,9 +10,11 @@ from typing import Any
 
 from postwriter.cli.common import database, emit
 from postwriter.errors import InvalidRequest, NotFound
+from postwriter.security.egress import EgressPolicy
 from postwriter.security.keyring import KeyRing, prepend_key_to_file
 from postwriter.services.scraper_factory import build_vault
 from postwriter.settings import Settings
+from postwriter.webhooks.store import WebhookStore
 
 FORMATS = ["auto", "storage_state", "extension_json", "netscape"]
 
@@ -102,5 +104,8 @@ async def _rotate(settings: Settings, *, add_key: bool) -> int:
         ring = KeyRing.from_config(settings.keys, settings.keys_file)
         vault = build_vault(settings, db)
         report = await vault.rotate(ring)
-    emit(report.to_json())
-    return 1 if report.failed else 0
+        # Webhook secrets are sealed with the same ring: re-encrypt them too, or dropping
+        # the old key later would break their signatures.
+        webhooks = await WebhookStore(db, ring, EgressPolicy(settings.egress_allow)).reseal(ring)
+    emit({**report.to_json(), "webhooks": webhooks})
+    return 1 if report.failed or webhooks.get("failed") else 0

@@ -173,6 +173,7 @@ async def resolve(host: str, port: int) -> list[str]:
     try:
         async with asyncio.timeout(RESOLVE_TIMEOUT_S):
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, TimeoutError):
+    except (OSError, TimeoutError, UnicodeError):
+        # UnicodeError: a name IDNA cannot encode (a label over 63 characters).
         raise BlockedDestination(f"{host} does not resolve", field="url") from None
     return sorted({str(info[4][0]) for info in infos})

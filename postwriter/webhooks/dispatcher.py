@@ -138,8 +138,10 @@ class Dispatcher:
                     if time.monotonic() - last_gauge >= GAUGE_EVERY_S:
                         WEBHOOK_PENDING.set(await self.deliveries.pending_count())
                         last_gauge = time.monotonic()
-                    await self.dispatch_due()
-                    wait_s = await self._idle_time()
+                    # Cleared before the pass: a wake during it makes the next pass start at once.
+                    self._wake.clear()
+                    started = await self.dispatch_due()
+                    wait_s = await self._idle_time(started)
                 except (PyMongoError, ServiceUnavailable) as exc:
                     log.warning("webhook dispatch pass failed", extra={"error": str(exc)[:300]})
                     wait_s = ERROR_PAUSE_S
@@ -148,7 +150,6 @@ class Dispatcher:
             await self._drain()
 
     async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
-        self._wake.clear()
         waiters = {asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())}
         try:
             await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
@@ -157,13 +158,19 @@ class Dispatcher:
                 waiter.cancel()
             await asyncio.gather(*waiters, return_exceptions=True)
 
-    async def _idle_time(self) -> float:
+    async def _idle_time(self, started: int) -> float:
+        """How long to sleep after a pass that started `started` attempts."""
         if len(self._in_flight) >= MAX_IN_FLIGHT:
             return IDLE_POLL_S  # a finishing attempt wakes the loop
         due = await self.deliveries.next_due_at()
         if due is None:
             return IDLE_POLL_S
-        return min(IDLE_POLL_S, max(0.0, (due - self._clock()).total_seconds()))
+        wait = (due - self._clock()).total_seconds()
+        if wait <= 0:
+            # Due but claimed elsewhere: look again later rather than spin on it. Due after
+            # a pass that started attempts: there may be more than fitted in this pass.
+            return 0.0 if started else IDLE_POLL_S
+        return min(IDLE_POLL_S, wait)
 
     async def settle(self, timeout_s: float = DRAIN_S) -> bool:
         """Wait for the attempts in flight; True if none is left within `timeout_s`."""

@@ -37,6 +37,12 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def api_env(env: dict[str, str]) -> dict[str, str]:
+    """The API's own metrics port (any free one), so it does not collide with a consumer
+    started from the same settings."""
+    return {**env, "POSTWRITER_METRICS_PORT": "0"}
+
+
 @contextmanager
 def process(name: str, args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     """A child process with its log kept under test-artifacts/; stopped on exit."""

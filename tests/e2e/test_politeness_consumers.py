@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import TEST_API_KEY, drop_everything, make_settings
-from tests.e2e.processes import free_port, process, settings_env, wait_http
+from tests.e2e.processes import api_env, free_port, process, settings_env, wait_http
 
 pytestmark = pytest.mark.e2e
 PER_MINUTE = 6  # the limiter also spaces grants 60/6 = 10 s apart
@@ -36,7 +36,7 @@ async def test_two_consumers_share_one_domain_budget(
     base = f"http://127.0.0.1:{settings.api_port}"
     try:
         with (
-            process("api-paced", ["-m", "postwriter", "api"], env),
+            process("api-paced", ["-m", "postwriter", "api"], api_env(env)),
             process("consumer-paced-1", ["-m", "postwriter", "consume", "scrape"], env) as one,
             process("consumer-paced-2", ["-m", "postwriter", "consume", "scrape"], env) as two,
         ):

@@ -14,7 +14,7 @@ from pymongo import AsyncMongoClient
 
 from postwriter.settings import Settings
 from tests.conftest import TEST_API_KEY, drop_everything, make_settings
-from tests.e2e.processes import free_port, process, settings_env, wait_http
+from tests.e2e.processes import api_env, free_port, process, settings_env, wait_http
 from tests.fixtures.site.expected import expected_posts
 
 pytestmark = pytest.mark.e2e
@@ -29,7 +29,7 @@ async def e2e(service_urls: tuple[str, str]) -> AsyncIterator[tuple[Settings, st
     env = settings_env(settings)
     with (
         process("fixture", ["-m", "tests.fixtures.site", "--port", str(site_port)], env),
-        process("api", ["-m", "postwriter", "api"], env),
+        process("api", ["-m", "postwriter", "api"], api_env(env)),
     ):
         await wait_http(f"{site}/healthz")
         await wait_http(f"http://127.0.0.1:{api_port}/readyz")

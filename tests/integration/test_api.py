@@ -28,9 +28,9 @@ async def test_health_needs_no_key_and_metrics_have_their_own_port(settings: Set
         assert (await ready.json())["checks"] == {"database": True, "broker": True}
         # The API port serves no metrics (every route there but health needs a key).
         assert (await stack.client.get("/metrics")).status == 401
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"http://127.0.0.1:{port}/metrics", timeout=TIMEOUT) as metrics:
-                assert "postwriter_http_requests_total" in await metrics.text()
+        url = f"http://127.0.0.1:{port}/metrics"
+        async with aiohttp.ClientSession() as http, http.get(url, timeout=TIMEOUT) as metrics:
+            assert "postwriter_http_requests_total" in await metrics.text()
 
 
 @pytest.mark.parametrize(

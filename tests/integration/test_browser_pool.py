@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY
 from postwriter.browser.pool import BrowserPool
 from postwriter.settings import Settings
 from tests.conftest import TEST_API_KEY
-from tests.e2e.processes import process, settings_env
+from tests.e2e.processes import api_env, process, settings_env
 
 pytestmark = pytest.mark.integration
 TAG_VARIABLE = "PW_PROCESS_TAG"  # not POSTWRITER_*: the settings refuse unknown names
@@ -83,7 +83,7 @@ async def test_no_chromium_process_outlives_its_consumer(
     tag = uuid.uuid4().hex
     env = settings_env(live)
     auth = {"Authorization": f"Bearer {TEST_API_KEY}"}
-    with process("api-orphans", ["-m", "postwriter", "api"], env):
+    with process("api-orphans", ["-m", "postwriter", "api"], api_env(env)):
         await wait_http(f"http://127.0.0.1:{api_port}/readyz")
         tagged = {**env, TAG_VARIABLE: tag}
         with process("consumer-orphans", ["-m", "postwriter", "consume", "scrape"], tagged) as proc:

@@ -3,6 +3,10 @@ rotation, pings and the paged delivery history."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -10,10 +14,8 @@ from typing import Any
 
 import bson
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from postwriter.api import webhooks as webhook_routes
 from postwriter.api.app import make_app
 from postwriter.security.egress import EgressPolicy
 from postwriter.security.keyring import KeyRing
@@ -22,8 +24,9 @@ from postwriter.settings import Settings
 from postwriter.storage import api_keys
 from postwriter.storage.database import Database, open_database
 from postwriter.webhooks.store import WebhookStore
-from tests.conftest import drop_everything, make_settings
+from tests.conftest import ROOT, drop_everything, make_settings
 from tests.contract import assert_error, documented
+from tests.e2e.processes import settings_env
 from tests.integration.stack import AUTH
 
 pytestmark = pytest.mark.integration
@@ -45,19 +48,9 @@ async def hook_settings(service_urls: tuple[str, str]) -> AsyncIterator[Settings
     await drop_everything(settings)
 
 
-def _app(settings: Settings) -> web.Application:
-    app = make_app(settings)
-    # Until postwriter/api/app.py adds them itself.
-    if not any(
-        r.resource is not None and r.resource.canonical == COLLECTION for r in app.router.routes()
-    ):
-        app.add_routes(webhook_routes.routes)
-    return app
-
-
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[tuple[Client, Database]]:
-    client: Client = TestClient(TestServer(_app(settings)))
+    client: Client = TestClient(TestServer(make_app(settings)))
     await client.start_server()
     try:
         async with open_database(settings, indexes=False) as db:
@@ -340,3 +333,29 @@ async def test_secrets_are_resealed_after_a_key_rotation(hook_settings: Settings
             "current": 0,
             "failed": 1,
         }
+
+
+async def test_keys_rotate_on_the_command_line_reseals_webhook_secrets(
+    hook_settings: Settings,
+) -> None:
+    async with running(hook_settings) as (client, db):
+        created = await _create(client)
+        new_entry = KeyRing.generate_key()
+        env = settings_env(hook_settings)
+        env["POSTWRITER_KEYS"] = f"{new_entry},{KEYS}"
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "postwriter", "keys", "rotate", "--reencrypt-only"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout.splitlines()[-1])
+        assert report["webhooks"] == {"re_encrypted": 1, "current": 0, "failed": 0}
+        store = WebhookStore(db, KeyRing.from_config(new_entry), EgressPolicy())
+        doc = await store.require(created["webhook_id"])
+        assert doc["secret"]["current"]["kid"] == new_entry.split(":", 1)[0]
