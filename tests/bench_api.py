@@ -1,9 +1,10 @@
 """API figures for `make bench`: what the request layers cost, and WebSocket fan-out.
 
 The real app (`make_app`) serves on 127.0.0.1 in this process, on the local RabbitMQ and
-FerretDB. The load comes from a child process (`python -m tests.bench_api http|ws ARGS`) so
-the client's work does not share the server's event loop. `python -m tests.bench_api` with no
-arguments runs these figures alone.
+FerretDB. Clients and event emitters run as child processes (`python -m tests.bench_api
+http|ws|emit ARGS`), so their work does not share the server's event loop. `python -m
+tests.bench_api` runs these figures alone; `make bench` runs it in a fresh process after the
+others.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,16 +53,14 @@ ENDPOINTS = (
 )
 CONNECTIONS = (1, 16)
 HTTP_WARMUP_S = 0.5
-HTTP_SECONDS = 3.0
+HTTP_SECONDS = 2.0
+HTTP_ROUNDS = 2
 REQUEST_TIMEOUT_S = 10.0
 WS_CLIENTS = (50, 200)
 WS_EVENTS = 200
+WS_ROUNDS = 2
 WS_OPENING_AT_ONCE = 32
 CHILD_TIMEOUT_S = 90.0
-
-
-def rss_mib() -> float:
-    return own_rss_kib() / 1024
 
 
 # ---- the child process: the load -------------------------------------------------------
@@ -117,10 +117,12 @@ async def _http_run(port: int, path: str, auth: bool, connections: int) -> dict[
 
 
 async def _http_child(args: dict[str, Any]) -> None:
-    for _, path, auth, _ in ENDPOINTS:
-        for connections in CONNECTIONS:
-            result = await _http_run(args["port"], path, auth, connections)
-            print(json.dumps(result), flush=True)
+    # Rounds outermost: a burst of load from elsewhere on the machine hits one round, not all.
+    for _ in range(HTTP_ROUNDS):
+        for _, path, auth, _ in ENDPOINTS:
+            for connections in CONNECTIONS:
+                result = await _http_run(args["port"], path, auth, connections)
+                print(json.dumps(result), flush=True)
 
 
 async def _ws_child(args: dict[str, Any]) -> None:
@@ -232,21 +234,25 @@ async def next_result(stdout: asyncio.StreamReader) -> dict[str, Any]:
 
 
 async def bench_requests(port: int) -> None:
-    rates: dict[tuple[str, int], float] = {}
+    best: dict[tuple[str, int], dict[str, Any]] = {}
     async with load_process("http", {"port": port}) as results:
-        for label, _, _, status in ENDPOINTS:
-            for connections in CONNECTIONS:
-                got = await next_result(results)
-                if set(got["statuses"]) != {str(status)}:
-                    raise RuntimeError(f"{label}: answers {got['statuses']}, expected {status}")
-                rate = got["requests"] / got["seconds"]
-                rates[(label, connections)] = rate
-                say(
-                    f"api: {label}, {connections} conn",
-                    rate,
-                    "req/s",
-                    f"p50 {got['p50_ms']:.2f} ms, p95 {got['p95_ms']:.2f} ms",
-                )
+        for _ in range(HTTP_ROUNDS):
+            for label, _, _, status in ENDPOINTS:
+                for connections in CONNECTIONS:
+                    got = await next_result(results)
+                    if set(got["statuses"]) != {str(status)}:
+                        raise RuntimeError(f"{label}: answers {got['statuses']}, not {status}")
+                    got["rate"] = got["requests"] / got["seconds"]
+                    if got["rate"] > best.get((label, connections), {"rate": 0})["rate"]:
+                        best[(label, connections)] = got
+    rates = {key: got["rate"] for key, got in best.items()}
+    for (label, connections), got in best.items():
+        say(
+            f"api: {label}, {connections} conn",
+            got["rate"],
+            "req/s",
+            f"p50 {got['p50_ms']:.2f} ms, p95 {got['p95_ms']:.2f} ms",
+        )
     busy = max(CONNECTIONS)
     health, layers, listed, spec = (rates[(label, busy)] for label, *_ in ENDPOINTS)
     say(f"api: healthz vs every layer (400), {busy} conn", health / layers, "x", "req/s ratio")
@@ -254,55 +260,85 @@ async def bench_requests(port: int) -> None:
     say(f"api: healthz vs openapi.json, {busy} conn", health / spec, "x", "req/s ratio")
 
 
-async def ws_fanout(port: int, settings: Settings, clients: int, *, stored: bool) -> float:
-    """Deliveries per second to `clients` subscribers of one job; prints the figures.
+@dataclass(frozen=True)
+class Fanout:
+    delivered_per_s: float  # client deliveries, first event sent → last client has the last
+    sent_per_s: float
+    lag_ms: float  # last event sent → the last client has it
+    cpu_us: float  # server CPU per delivery
+    rss_mib: tuple[float, float, float, float]  # before, connected, peak, after the clients left
+
+
+async def ws_fanout(port: int, settings: Settings, clients: int, *, stored: bool) -> Fanout:
+    """`clients` WebSocket subscribers of one job, `WS_EVENTS` events from another process.
 
     `stored`: each event is appended to the job's log, then published (`EventSink.emit`, what
-    a scrape does); else published only (`EventSink.publish`): the fan-out's own capacity.
-    The events come from a third process, as from a consumer.
+    a scrape consumer does); else only published (`EventSink.publish`): the fan-out's capacity.
     """
     async with fresh_job(settings) as job_id:
         shared = {"job_id": job_id, "events": WS_EVENTS}
-        emit_args = {**shared, "stored": stored, "settings": _connection_settings(settings)}
-        before = rss_mib()
+        names = ("amqp_url", "mongodb_url", "mongodb_db", "namespace")
+        emitter_settings = {name: getattr(settings, name) for name in names}
+        emit_args = {**shared, "stored": stored, "settings": emitter_settings}
+        before = own_rss_kib() / 1024
         async with (
             PeakRss(tree=False) as rss,
             load_process("ws", {**shared, "port": port, "clients": clients}) as results,
         ):
             await next_result(results)
-            connected = rss_mib()
+            connected = own_rss_kib() / 1024
             cpu = time.process_time()
             async with load_process("emit", emit_args) as emitter:
                 sent = await next_result(emitter)
             got = await next_result(results)
             cpu = time.process_time() - cpu
-    peak = rss.peak / 1024
     if got["complete"] != clients:
         raise RuntimeError(f"only {got['complete']} of {clients} clients got every event once")
     deliveries = clients * WS_EVENTS
-    started, last = float(sent["started"]), float(got["last"])
-    delivered = deliveries / (last - started)
-    name = f"ws: {clients} clients, {'log+publish' if stored else 'publish only'}"
-    emit_rate = WS_EVENTS / (sent["sent"] - started)
-    say(
-        f"{name}, delivered",
-        delivered,
-        "events/s",
-        f"{WS_EVENTS} events sent at {emit_rate:.0f}/s; "
-        f"server CPU {cpu / deliveries * 1e6:.0f} µs a delivery",
+    started, finished, last = float(sent["started"]), float(sent["sent"]), float(got["last"])
+    return Fanout(
+        deliveries / (last - started),
+        WS_EVENTS / (finished - started),
+        (last - finished) * 1000,
+        cpu / deliveries * 1e6,
+        (before, connected, rss.peak / 1024, own_rss_kib() / 1024),
     )
-    say(f"{name}, last sent → last client has it", (last - sent["sent"]) * 1000, "ms")
-    # Only the first run: later ones reuse the memory it freed (Python keeps it).
-    if stored and clients == max(WS_CLIENTS):
-        say(
-            f"ws: {clients} clients, server RSS peak added",
-            peak - before,
-            "MiB",
-            f"from {before:.0f} MiB; +{connected - before:.1f} connected, "
-            f"{(peak - before) * 1024 / clients:.0f} KiB/client, "
-            f"{rss_mib() - before:+.1f} after they left",
-        )
-    return delivered
+
+
+async def bench_fanout(port: int, settings: Settings) -> None:
+    """Best of `WS_ROUNDS` per setting; memory from the very first run only, the one that
+    starts from a server that has served little (later runs reuse what Python kept)."""
+    first: Fanout | None = None
+    for stored in (True, False):
+        mode = "log+publish" if stored else "publish only"
+        best: dict[int, Fanout] = {}
+        for clients in sorted(WS_CLIENTS, reverse=True):
+            runs = [
+                await ws_fanout(port, settings, clients, stored=stored) for _ in range(WS_ROUNDS)
+            ]
+            first = first or runs[0]
+            got = best[clients] = max(runs, key=lambda run: run.delivered_per_s)
+            say(
+                f"ws: {clients} clients, {mode}, delivered",
+                got.delivered_per_s,
+                "events/s",
+                f"{WS_EVENTS} events sent at {got.sent_per_s:.0f}/s; "
+                f"server CPU {got.cpu_us:.0f} µs a delivery",
+            )
+            say(f"ws: {clients} clients, {mode}, last sent → last client", got.lag_ms, "ms")
+        few, many = best[WS_CLIENTS[0]], best[WS_CLIENTS[-1]]
+        ratio = many.delivered_per_s / few.delivered_per_s
+        say(f"ws: {WS_CLIENTS[-1]} vs {WS_CLIENTS[0]} clients, {mode}", ratio, "x", "delivered/s")
+    assert first is not None
+    before, connected, peak, after = first.rss_mib
+    clients = max(WS_CLIENTS)
+    say(
+        f"ws: {clients} clients, server RSS peak added",
+        peak - before,
+        "MiB",
+        f"{(peak - before) * 1024 / clients:.0f} KiB a client; {before:.0f} MiB before, "
+        f"+{connected - before:.1f} connected, {after - before:+.1f} after they left",
+    )
 
 
 @asynccontextmanager
@@ -321,11 +357,6 @@ async def fresh_job(settings: Settings) -> AsyncIterator[str]:
             await db.events.delete_many({"job_id": job_id})
 
 
-def _connection_settings(settings: Settings) -> dict[str, str]:
-    names = ("amqp_url", "mongodb_url", "mongodb_db", "namespace")
-    return {name: getattr(settings, name) for name in names}
-
-
 async def bench_api() -> None:
     service_urls = (
         os.environ.get("POSTWRITER_TEST_AMQP_URL", LOCAL_AMQP),
@@ -341,16 +372,8 @@ async def bench_api() -> None:
     )
     try:
         async with api_serving(settings) as port:
-            # Fan-out first, the most clients first: the memory figure then starts from a
-            # server that has served little (freed memory is reused, not returned).
-            for stored in (True, False):
-                rates = {
-                    clients: await ws_fanout(port, settings, clients, stored=stored)
-                    for clients in sorted(WS_CLIENTS, reverse=True)
-                }
-                few, many = rates[WS_CLIENTS[0]], rates[WS_CLIENTS[-1]]
-                mode = "log+publish" if stored else "publish only"
-                say(f"ws: {WS_CLIENTS[-1]} vs {WS_CLIENTS[0]} clients, {mode}", many / few, "x")
+            # First: its memory figure starts from a server that has served little.
+            await bench_fanout(port, settings)
             # The fan-out left four jobs: the authenticated list answers one row, as in use.
             await bench_requests(port)
         # Last: its thousand mocked requests would leave memory the fan-out figures reuse.

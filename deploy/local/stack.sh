@@ -98,7 +98,7 @@ case "${1:-up}" in
     stack_env
     "$PY" -m postwriter demo --url "http://127.0.0.1:$FIXTURE_PORT/acmecoffee"
     echo
-    echo "The stack keeps running: API http://127.0.0.1:$API_PORT, key in .run/api-key, logs in .run/."
+    echo "The stack keeps running: dashboard and API http://127.0.0.1:$API_PORT/ (sign in with the key in .run/api-key; reference at /v1/docs), logs in .run/."
     echo "Stop it with: make down"
     ;;
   down)

@@ -127,6 +127,9 @@ def hook_available(kind: str, idea: Idea, template: Template) -> bool:
     return bool(_hook_keys(kind, _material(template, idea)))
 
 
+_LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•·▪])")
+
+
 def _render(skeleton: str, values: Mapping[str, list[str]]) -> str:
     queues = {name: list(items) for name, items in values.items()}
 
@@ -137,8 +140,8 @@ def _render(skeleton: str, values: Mapping[str, list[str]]) -> str:
     lines: list[str] = []
     for line in skeleton.split("\n"):
         filled = re.sub(r"\{(HOOK|BENEFIT|PROOF|CTA)\}", sub, line).rstrip()
-        if filled != line.rstrip() and not re.search(r"[^\W_]", filled):
-            continue  # nothing left but a bullet marker: the line goes
+        if filled != line.rstrip() and not re.search(r"[^\W_]", _LIST_MARKER.sub("", filled)):
+            continue  # nothing left but a bullet or "3." marker: the line goes
         lines.append(re.sub(r"(?<=\S)[ \t]{2,}", " ", filled))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 

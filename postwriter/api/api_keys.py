@@ -8,7 +8,8 @@ from postwriter.errors import NotFound
 from postwriter.security.roles import Role
 from postwriter.storage import api_keys, audit
 
-from .auth import AUTHENTICATOR, client_ip
+from .audit_events import audit_request
+from .auth import AUTHENTICATOR
 from .keys import BODY, DATABASE, PRINCIPAL, QUERY
 from .validation import parse_instant
 
@@ -26,14 +27,10 @@ async def create_api_key(request: web.Request) -> web.Response:
         created_by=actor,
         rate_per_minute=body.get("rate_per_minute"),
     )
-    await audit.record(
-        request.app[DATABASE],
+    await audit_request(
+        request,
         "key.created",
-        actor=actor,
-        ip=client_ip(request),
-        method=request.method,
-        path=request.path,
-        details={"key_id": new.record["_id"], "role": body["role"], "name": new.record["name"]},
+        {"key_id": new.record["_id"], "role": body["role"], "name": new.record["name"]},
     )
     return web.json_response(
         {**api_keys.public_key(new.record), "key": new.key},
@@ -60,19 +57,12 @@ async def get_api_key(request: web.Request) -> web.Response:
 @routes.delete("/v1/api-keys/{key_id}")
 async def revoke_api_key(request: web.Request) -> web.Response:
     key_id = request.match_info["key_id"]
-    actor = request[PRINCIPAL].id
     record = await api_keys.revoke_key(request.app[DATABASE], key_id)
     if record is None:
         raise NotFound(f"no API key {key_id}")
     request.app[AUTHENTICATOR].forget()
-    await audit.record(
-        request.app[DATABASE],
-        "key.revoked",
-        actor=actor,
-        ip=client_ip(request),
-        method=request.method,
-        path=request.path,
-        details={"key_id": key_id, "role": record["role"], "name": record["name"]},
+    await audit_request(
+        request, "key.revoked", {"key_id": key_id, "role": record["role"], "name": record["name"]}
     )
     return web.Response(status=204)
 

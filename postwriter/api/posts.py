@@ -20,7 +20,7 @@ from postwriter.storage.post_query import SORTS, PostFilter, PostQuery, find_pag
 
 from .jobs import public_post
 from .keys import DATABASE
-from .validation import query_of
+from .validation import parse_instant, query_of
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -104,8 +104,8 @@ def post_query(params: dict[str, Any]) -> PostQuery:
         platform, _, source = page_id.partition(":")
         if not platform or not source:
             raise InvalidRequest("page_id is platform:source, e.g. facebook:acme", field="page_id")
-    since = _instant(params.get("since"), "since")
-    until = _instant(params.get("until"), "until")
+    since = parse_instant(params.get("since"), "since")
+    until = parse_instant(params.get("until"), "until")
     if since is not None and until is not None and since >= until:
         raise InvalidRequest("since must be before until", field="until")
     topic = params.get("topic")
@@ -130,21 +130,6 @@ def post_query(params: dict[str, Any]) -> PostQuery:
         job_id=params.get("job_id"),
     )
     return PostQuery(post_filter, SORTS[params["sort"]], params["order"])
-
-
-def _instant(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidRequest(f"{name} is not an ISO 8601 date-time", field=name) from None
-    if parsed.tzinfo is None:
-        raise InvalidRequest(f"{name} needs a UTC offset, e.g. +00:00", field=name)
-    try:
-        return parsed.astimezone(UTC)
-    except OverflowError:
-        raise InvalidRequest(f"{name} is out of range", field=name) from None
 
 
 @routes.get("/v1/posts/{post_id}")

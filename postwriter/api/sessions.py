@@ -9,10 +9,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from postwriter.errors import NotFound
-from postwriter.storage import audit
 
-from .auth import client_ip
-from .keys import BODY, DATABASE, PRINCIPAL, VAULT
+from .audit_events import audit_request
+from .keys import BODY, VAULT
 
 routes = web.RouteTableDef()
 # A cookie export is larger than other bodies: this route alone may take this much.
@@ -29,15 +28,8 @@ async def import_session(request: web.Request) -> web.Response:
         body.get("format", "auto"),
         session_id=body.get("session_id"),
     )
-    await audit.record(
-        request.app[DATABASE],
-        "session.imported",
-        actor=request[PRINCIPAL].id,
-        ip=client_ip(request),
-        method=request.method,
-        path=request.path,
-        details={"session_id": info.session_id, "platform": body["platform"]},
-    )
+    details = {"session_id": info.session_id, "platform": body["platform"]}
+    await audit_request(request, "session.imported", details)
     return web.json_response(
         info.to_json(), status=201, headers={"Location": f"/v1/sessions/{info.session_id}"}
     )
@@ -63,13 +55,5 @@ async def delete_session(request: web.Request) -> web.Response:
     session_id = request.match_info["session_id"]
     if not await request.app[VAULT].delete(session_id):
         raise NotFound(f"no session {session_id}")
-    await audit.record(
-        request.app[DATABASE],
-        "session.deleted",
-        actor=request[PRINCIPAL].id,
-        ip=client_ip(request),
-        method=request.method,
-        path=request.path,
-        details={"session_id": session_id},
-    )
+    await audit_request(request, "session.deleted", {"session_id": session_id})
     return web.Response(status=204)

@@ -8,12 +8,10 @@ The signing secret is in the create and rotate responses only.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from aiohttp import web
 
 from postwriter.errors import NotFound, PostWriterError
-from postwriter.storage import audit
 from postwriter.webhooks.deliveries import DeliveryStore
 from postwriter.webhooks.models import (
     PING_TYPE,
@@ -25,6 +23,7 @@ from postwriter.webhooks.models import (
 )
 from postwriter.webhooks.store import WebhookStore
 
+from .audit_events import audit_request
 from .keys import BODY, DATABASE, POLICY, PRINCIPAL, QUERY, VAULT
 
 routes = web.RouteTableDef()
@@ -42,18 +41,6 @@ def _store(request: web.Request) -> WebhookStore:
     return WebhookStore(request.app[DATABASE], request.app[VAULT].keyring, request.app[POLICY])
 
 
-async def _audit(request: web.Request, event: str, details: dict[str, Any]) -> None:
-    await audit.record(
-        request.app[DATABASE],
-        event,
-        actor=request[PRINCIPAL].id,
-        ip=request.remote,
-        method=request.method,
-        path=request.path,
-        details=details,
-    )
-
-
 @routes.post("/v1/webhooks")
 async def create_webhook(request: web.Request) -> web.Response:
     body = request[BODY]
@@ -65,7 +52,9 @@ async def create_webhook(request: web.Request) -> web.Response:
         enabled=body.get("enabled", True),
         created_by=request[PRINCIPAL].id,
     )
-    await _audit(request, "webhook.created", {"webhook_id": doc["_id"], "events": doc["events"]})
+    await audit_request(
+        request, "webhook.created", {"webhook_id": doc["_id"], "events": doc["events"]}
+    )
     return web.json_response(
         {**public_webhook(doc), "secret": secret},
         status=201,
@@ -89,7 +78,9 @@ async def get_webhook(request: web.Request) -> web.Response:
 async def update_webhook(request: web.Request) -> web.Response:
     changes = request[BODY]
     doc = await _store(request).update(request.match_info["webhook_id"], changes)
-    await _audit(request, "webhook.updated", {"webhook_id": doc["_id"], "fields": sorted(changes)})
+    await audit_request(
+        request, "webhook.updated", {"webhook_id": doc["_id"], "fields": sorted(changes)}
+    )
     return web.json_response(public_webhook(doc))
 
 
@@ -98,7 +89,7 @@ async def delete_webhook(request: web.Request) -> web.Response:
     webhook_id = request.match_info["webhook_id"]
     if not await _store(request).delete(webhook_id):
         raise NotFound(f"no webhook {webhook_id}")
-    await _audit(request, "webhook.deleted", {"webhook_id": webhook_id})
+    await audit_request(request, "webhook.deleted", {"webhook_id": webhook_id})
     return web.Response(status=204)
 
 
@@ -106,7 +97,7 @@ async def delete_webhook(request: web.Request) -> web.Response:
 async def rotate_webhook_secret(request: web.Request) -> web.Response:
     keep = request[BODY].get("keep_previous_s", DEFAULT_KEEP_PREVIOUS_S)
     doc, secret = await _store(request).rotate_secret(request.match_info["webhook_id"], keep)
-    await _audit(
+    await audit_request(
         request,
         "webhook.updated",
         {"webhook_id": doc["_id"], "fields": ["secret"], "keep_previous_s": keep},

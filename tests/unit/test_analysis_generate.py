@@ -380,3 +380,11 @@ def test_adgen_with_template_id() -> None:
     assert [r.template.template_id for r in ranked] == [LIST_HE.template_id]
     assert all(d.template_id == LIST_HE.template_id for d in drafts)
     assert drafts[0].to_json()["status"] in {"pass", "warn", "fail"}
+
+
+def test_a_numbered_slot_left_empty_drops_its_line() -> None:
+    from postwriter.analysis.drafting import _render
+
+    skeleton = "{HOOK}\n\n1. {BENEFIT}\n2. {PROOF}\n3. {BENEFIT}\n- {BENEFIT}\n\n{CTA}"
+    values = {"HOOK": ["Hi"], "BENEFIT": ["fast"], "PROOF": ["4.9 stars"], "CTA": ["Go"]}
+    assert _render(skeleton, values) == "Hi\n\n1. fast\n2. 4.9 stars\n\nGo"
