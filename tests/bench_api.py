@@ -25,7 +25,6 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from postwriter.api.app import make_app
 from postwriter.messaging.broker import open_broker
 from postwriter.models.job import JobEvent, new_job_id
 from postwriter.services.events import EventSink
@@ -192,6 +191,9 @@ async def _emit_child(args: dict[str, Any]) -> None:
 
 @asynccontextmanager
 async def api_serving(settings: Settings) -> AsyncIterator[int]:
+    # Imported here: the load processes import this module and start ~1 s sooner without it.
+    from postwriter.api.app import make_app
+
     runner = web.AppRunner(make_app(settings), access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     try:
