@@ -32,6 +32,7 @@ from . import (
     reference,
     schedules,
     sessions,
+    settings_view,
     webhooks,
 )
 from .auth import AUTHENTICATOR, Authenticator, auth_middleware
@@ -136,6 +137,7 @@ def make_app(settings: Settings) -> web.Application:
     app.add_routes(api_keys.routes)
     app.add_routes(reference.routes)
     app.add_routes(webhooks.routes)
+    app.add_routes(settings_view.routes)
     app.add_routes(dashboard.routes)
     return app
 

@@ -123,6 +123,13 @@ class AdminArea:
         its record is deleted; the audit log keeps its creation and revocation."""
         await self._http.request("DELETE", f"/v1/api-keys/{path_part(key_id)}")
 
+    async def get_settings(self) -> dict[str, Any]:
+        """The API's effective settings by variable name (admin); secrets show only
+        whether they are set."""
+        data = await self._http.request("GET", "/v1/settings")
+        settings: dict[str, Any] = data["settings"]
+        return settings
+
     async def list_audit_events(
         self,
         *,

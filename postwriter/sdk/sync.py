@@ -257,3 +257,4 @@ class Client:
     get_api_key = _blocking(AsyncClient.get_api_key)
     revoke_api_key = _blocking(AsyncClient.revoke_api_key)
     list_audit_events = _blocking(AsyncClient.list_audit_events)
+    get_settings = _blocking(AsyncClient.get_settings)

@@ -181,3 +181,17 @@ async def test_the_cli_creates_a_key_the_api_accepts_and_revokes_it(settings: Se
         assert gone.status == 401
         events = [e["event"] for e in await asyncio.to_thread(cli, "audit")]
         assert {"key.created", "key.revoked", "auth.failed"} <= set(events)
+
+
+async def test_admins_read_the_effective_settings_without_secrets(settings: Settings) -> None:
+    async with api_running(settings) as stack:
+        resp = await stack.client.get("/v1/settings", headers=AUTH)
+        assert resp.status == 200
+        shown = (await resp.json())["settings"]
+        assert shown["POSTWRITER_MONGODB_DB"] == settings.mongodb_db
+        assert shown["POSTWRITER_BOOTSTRAP_API_KEY"] == {"set": True}
+        assert shown["POSTWRITER_AMQP_URL"] == {"set": True}
+        text = json.dumps(shown)
+        assert settings.bootstrap_api_key not in text and settings.amqp_url not in text
+        _, key = await _create(stack, "operator")
+        assert (await stack.client.get("/v1/settings", headers=_bearer(key))).status == 403

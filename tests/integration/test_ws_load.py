@@ -90,17 +90,22 @@ class StuckClient:
         finally:
             self.sock.close()
 
-    def _frame(self) -> tuple[int, bytes] | None:
-        while len(self.buffer) < 2:
+    def _need(self, size: int) -> None:
+        # A frame header can be split across TCP reads, like its payload.
+        while len(self.buffer) < size:
             self.buffer += self._recv()
+
+    def _frame(self) -> tuple[int, bytes] | None:
+        self._need(2)
         opcode, length = self.buffer[0] & 0x0F, self.buffer[1] & 0x7F
         start = 2
         if length == 126:
+            self._need(4)
             length, start = struct.unpack("!H", self.buffer[2:4])[0], 4
         elif length == 127:
+            self._need(10)
             length, start = struct.unpack("!Q", self.buffer[2:10])[0], 10
-        while len(self.buffer) < start + length:
-            self.buffer += self._recv()
+        self._need(start + length)
         payload = self.buffer[start : start + length]
         self.buffer = self.buffer[start + length :]
         return opcode, payload
