@@ -23,6 +23,7 @@ from postwriter.settings import Settings
 log = logging.getLogger(__name__)
 
 # Without these, Chromium floods a closed network with background connection attempts.
+LAUNCH_TIMEOUT_S = 30.0
 CHROMIUM_ARGS = (
     "--disable-background-networking",
     "--disable-component-update",
@@ -100,7 +101,9 @@ class BrowserPool:
                 headless=True,
                 args=[*CHROMIUM_ARGS, *(CHROMIUM_PROXY_ARGS if self._proxy else ())],
                 proxy=self._proxy.playwright_proxy() if self._proxy else None,
-                timeout=self._settings.navigation_timeout_s * 1000,
+                # Starting Chromium is not a navigation: a short page timeout must not make a
+                # busy machine's launch fail.
+                timeout=max(self._settings.navigation_timeout_s, LAUNCH_TIMEOUT_S) * 1000,
             )
         except PlaywrightError as exc:
             raise BrowserCrashed(f"Chromium did not start: {exc.message}") from None
