@@ -27,6 +27,7 @@ from . import (
     dashboard,
     deadletters,
     jobs,
+    openapi,
     posts,
     recipes,
     reference,
@@ -88,7 +89,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         metrics_server(settings.metrics_host, settings.metrics_port),
     ):
         app[AUTHENTICATOR] = Authenticator(db, settings)
-        if not settings.bootstrap_api_key and not await db.api_keys.find_one({"revoked_at": None}):
+        if not settings.bootstrap_api_key and not await db.api_keys.find_one(
+            {}, projection={"_id": True}
+        ):
             log.warning(
                 "no API keys: set POSTWRITER_BOOTSTRAP_API_KEY or run `postwriter api-keys create`"
             )
@@ -117,7 +120,8 @@ def make_app(settings: Settings) -> web.Application:
         # Outermost first: metrics see the final status; errors become the standard body;
         # the caller is known before the request is validated (401 before 400).
         middlewares=[metrics_middleware, error_middleware, auth_middleware, validation_middleware],
-        client_max_size=max(settings.max_body_bytes, sessions.UPLOAD_MAX_BYTES),
+        # aiohttp's own cap: the largest limit any route has; each route's is checked later.
+        client_max_size=max(settings.max_body_bytes, openapi.largest_body_bytes()),
     )
     app[SETTINGS] = settings
     app[POLICY] = EgressPolicy(settings.egress_allow)

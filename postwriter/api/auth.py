@@ -76,6 +76,9 @@ class Authenticator:
             if settings.bootstrap_api_key
             else None
         )
+        self._admin = Principal(
+            BOOTSTRAP_KEY_ID, Role.ADMIN, "bootstrap", settings.api_rate_per_minute
+        )
         self._cache: dict[str, _Cached] = {}
         self.limiter = KeyLimiter()
         self.failures = KeyLimiter()
@@ -83,9 +86,7 @@ class Authenticator:
     async def principal(self, key: str) -> Principal | None:
         digest = hashlib.sha256(key.encode()).digest()
         if self._bootstrap is not None and hmac.compare_digest(digest, self._bootstrap):
-            return Principal(
-                BOOTSTRAP_KEY_ID, Role.ADMIN, "bootstrap", self._settings.api_rate_per_minute
-            )
+            return self._admin
         now = time.monotonic()
         cached = self._cache.get(key)
         if cached is not None and cached.until > now:
@@ -103,10 +104,6 @@ class Authenticator:
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 
 
-def client_ip(request: web.Request) -> str | None:
-    return request.remote
-
-
 async def authenticate(request: web.Request) -> Principal:
     """The caller, or `Unauthorized` (recorded in the audit log, at a bounded rate)."""
     key = presented_key(request)
@@ -114,7 +111,7 @@ async def authenticate(request: web.Request) -> Principal:
     principal = await auth.principal(key) if key else None
     if principal is None:
         reason = "no key" if key is None else "unknown or revoked key"
-        ip = client_ip(request) or "unknown"
+        ip = request.remote or "unknown"
         if auth.failures.take(f"ip:{ip}", AUDIT_FAILURES_PER_MINUTE) == 0:
             await audit.record(
                 request.app[DATABASE],
@@ -136,7 +133,7 @@ async def authorise(request: web.Request, principal: Principal, needed: Role) ->
         request.app[DATABASE],
         "auth.forbidden",
         actor=principal.id,
-        ip=client_ip(request),
+        ip=request.remote,
         method=request.method,
         path=request.path,
         details={"role": principal.role.label, "needed": needed.label},

@@ -16,8 +16,8 @@ from postwriter.storage.database import Document
 from postwriter.storage.posts import page_of_posts
 
 from .jsonable import jsonable
-from .keys import BROKER, DATABASE, EVENTS, POLICY, PRINCIPAL, SETTINGS
-from .validation import body_of, parse_instant, query_of
+from .keys import BODY, BROKER, DATABASE, EVENTS, POLICY, PRINCIPAL, QUERY, SETTINGS
+from .validation import parse_instant
 
 routes = web.RouteTableDef()
 
@@ -34,7 +34,7 @@ class JobAlreadyFinal(PostWriterError):
 
 @routes.post("/v1/jobs")
 async def create_job(request: web.Request) -> web.Response:
-    body = body_of(request)
+    body = request[BODY]
     url = body["url"].strip()
     request.app[POLICY].check_static(url)
     since = parse_instant(body.get("since"), "since")
@@ -102,7 +102,7 @@ async def _job_or_404(request: web.Request) -> Document:
 
 @routes.get("/v1/jobs")
 async def list_jobs(request: web.Request) -> web.Response:
-    params = query_of(request)
+    params = request[QUERY]
     limit = params["limit"]
     query: dict[str, Any] = {}
     if "status" in params:
@@ -119,7 +119,7 @@ async def get_job(request: web.Request) -> web.Response:
 @routes.get("/v1/jobs/{job_id}/posts")
 async def job_posts(request: web.Request) -> web.Response:
     job = await _job_or_404(request)
-    params = query_of(request)
+    params = request[QUERY]
     limit, cursor = params["limit"], params.get("cursor")
     docs, next_cursor = await page_of_posts(request.app[DATABASE], job["_id"], limit, cursor)
     return web.json_response({"posts": [public_post(d) for d in docs], "next_cursor": next_cursor})
@@ -128,7 +128,7 @@ async def job_posts(request: web.Request) -> web.Response:
 @routes.get("/v1/jobs/{job_id}/events")
 async def job_events(request: web.Request) -> web.Response:
     job = await _job_or_404(request)
-    params = query_of(request)
+    params = request[QUERY]
     events = await jobs.events_after(
         request.app[DATABASE], job["_id"], params["after_seq"], params["limit"]
     )

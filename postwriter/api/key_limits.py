@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_BUCKETS = 50_000
@@ -20,9 +21,9 @@ class _Bucket:
 
 
 class KeyLimiter:
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._buckets: dict[str, _Bucket] = {}
-        self._now = time.monotonic
+        self._now = clock
 
     def take(self, key: str, per_minute: int) -> float:
         """0 if the request may go now, else the seconds to wait before the next one."""

@@ -8,13 +8,14 @@ from aiohttp import web
 
 from postwriter.messaging.broker import Broker
 from postwriter.security.egress import EgressPolicy
+from postwriter.security.roles import Principal
 from postwriter.services.events import EventSink
 from postwriter.sessions.vault import SessionVault
 from postwriter.settings import Settings
 from postwriter.storage.database import Database
 
 from .hub import EventHub
-from .principal import Principal
+from .openapi import Operation
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
@@ -27,3 +28,4 @@ PRINCIPAL = web.RequestKey("principal", Principal)
 # Set by the validation middleware from the OpenAPI document: typed query and JSON body.
 QUERY = web.RequestKey("query", dict[str, Any])
 BODY = web.RequestKey("body", dict[str, Any])
+OPERATION = web.RequestKey("operation", Operation)

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
-from .principal import Role
+from postwriter.security.roles import Role
 
 METHODS = ("get", "put", "post", "delete", "patch")
 PUBLIC = "public"
@@ -161,6 +161,11 @@ def operations() -> dict[tuple[str, str], Operation]:
                 ignore_unknown_query=bool(op.get("x-ignore-unknown-query")),
             )
     return out
+
+
+def largest_body_bytes() -> int:
+    """The largest per-route body limit in the document (0 if none raises it)."""
+    return max((op.max_body_bytes or 0 for op in operations().values()), default=0)
 
 
 def find(method: str, path_template: str) -> Operation | None:

@@ -19,8 +19,8 @@ from postwriter.storage.post_export import csv_chunk, jsonl_chunk
 from postwriter.storage.post_query import SORTS, PostFilter, PostQuery, find_page, iterate_posts
 
 from .jobs import public_post
-from .keys import DATABASE
-from .validation import parse_instant, query_of
+from .keys import DATABASE, QUERY
+from .validation import parse_instant
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -33,7 +33,7 @@ _CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjs
 
 @routes.get("/v1/posts")
 async def list_posts(request: web.Request) -> web.Response:
-    params = query_of(request)
+    params = request[QUERY]
     query = post_query(params)
     after = query.decode_cursor(params["cursor"]) if params.get("cursor") else None
     docs, next_position = await find_page(request.app[DATABASE], query, params["limit"], after)
@@ -48,7 +48,7 @@ async def list_posts(request: web.Request) -> web.Response:
 # Registered before /v1/posts/{post_id}, which would otherwise take "export" for an id.
 @routes.get("/v1/posts/export")
 async def export_posts(request: web.Request) -> web.StreamResponse:
-    params = query_of(request)
+    params = request[QUERY]
     query = post_query(params)
     fmt: str = params["format"]
     batches = iterate_posts(request.app[DATABASE], query, params["max_rows"], EXPORT_BATCH)

@@ -18,7 +18,7 @@ from jsonschema.exceptions import ValidationError
 from postwriter.errors import InvalidRequest, PostWriterError
 
 from . import openapi
-from .keys import BODY, QUERY, SETTINGS
+from .keys import BODY, OPERATION, QUERY, SETTINGS
 
 
 class PayloadTooLarge(PostWriterError):
@@ -32,10 +32,17 @@ class UnsupportedMediaType(PostWriterError):
 
 
 def operation_of(request: web.Request) -> openapi.Operation | None:
+    """The documented operation a request matched, looked up once per request (the auth
+    and validation middlewares both need it)."""
+    if OPERATION in request:
+        return request[OPERATION]
     resource = request.match_info.route.resource
     if resource is None:
         return None
-    return openapi.find(request.method, resource.canonical)
+    op = openapi.find(request.method, resource.canonical)
+    if op is not None:
+        request[OPERATION] = op
+    return op
 
 
 @web.middleware

@@ -14,8 +14,6 @@ from .audit_events import audit_request
 from .keys import BODY, VAULT
 
 routes = web.RouteTableDef()
-# A cookie export is larger than other bodies: this route alone may take this much.
-UPLOAD_MAX_BYTES = 1536 * 1024
 
 
 @routes.post("/v1/sessions")

@@ -1,24 +1,11 @@
-"""Small helpers for handlers: the validated body and query, and checks a schema cannot say."""
+"""Checks a schema cannot say, for handlers (the body and query are in `request[BODY]` and
+`request[QUERY]`, validated against the OpenAPI document)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
-
-from aiohttp import web
 
 from postwriter.errors import InvalidRequest
-
-from .keys import BODY, QUERY
-
-
-def body_of(request: web.Request) -> dict[str, Any]:
-    """The JSON body the validation middleware checked against the OpenAPI document."""
-    return request[BODY]
-
-
-def query_of(request: web.Request) -> dict[str, Any]:
-    return request[QUERY]
 
 
 def parse_instant(value: str | None, name: str) -> datetime | None:

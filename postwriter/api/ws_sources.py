@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit
 
 from postwriter.models.job import ACTIVE_STATUSES
+from postwriter.politeness.robots import origin_of
 from postwriter.storage.database import Database
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -42,13 +43,13 @@ def source_key(url: str) -> str | None:
 
 def origin_key(origin: str) -> str | None:
     """`scheme://host[:port]` lower-cased without a default port; None for anything else."""
-    key = source_key(origin)
-    if key is None:
+    parts = urlsplit(origin.strip())
+    if parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc:
         return None
-    parts = urlsplit(key)
-    if parts.path not in ("", "/") or parts.query or "@" in origin:
+    try:
+        return origin_of(origin)
+    except ValueError:
         return None
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 async def existing_job_ids(db: Database, job_ids: list[str]) -> set[str]:

@@ -13,18 +13,6 @@ from .database import Database, Document
 
 log = logging.getLogger(__name__)
 
-EVENTS = (
-    "auth.failed",
-    "auth.forbidden",
-    "key.created",
-    "key.revoked",
-    "session.imported",
-    "session.deleted",
-    "webhook.created",
-    "webhook.updated",
-    "webhook.deleted",
-)
-
 
 async def record(
     db: Database,

@@ -155,3 +155,23 @@ async def test_websocket_rejects_bad_ops_and_unknown_jobs(settings: Settings) ->
             assert (await ws.receive_json())["error"]["code"] == "not_found"
             await ws.send_json({"op": "dance"})
             assert (await ws.receive_json())["error"]["code"] == "invalid_request"
+
+
+async def test_the_document_and_its_page_are_public_and_complete(settings: Settings) -> None:
+    from postwriter.api import openapi
+
+    async with api_running(settings) as stack:
+        resp = await stack.client.get("/v1/openapi.json")
+        assert resp.status == 200
+        assert await resp.json() == openapi.document()
+        etag = resp.headers["ETag"]
+        again = await stack.client.get("/v1/openapi.json", headers={"If-None-Match": etag})
+        assert again.status == 304 and await again.read() == b""
+        stale = await stack.client.get("/v1/openapi.json", headers={"If-None-Match": '"old"'})
+        assert stale.status == 200
+        page = await stack.client.get("/v1/docs")
+        assert page.status == 200 and page.content_type == "text/html"
+        assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+        html = await page.text()
+        for op in openapi.operations().values():
+            assert f"id='{op.operation_id}'" in html, op.operation_id

@@ -14,9 +14,8 @@ class _Clock:
 
 
 def _limiter() -> tuple[KeyLimiter, _Clock]:
-    limiter, clock = KeyLimiter(), _Clock()
-    limiter._now = clock
-    return limiter, clock
+    clock = _Clock()
+    return KeyLimiter(clock), clock
 
 
 def test_a_full_bucket_allows_a_minute_of_requests_then_asks_to_wait() -> None:
